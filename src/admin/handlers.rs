@@ -1,0 +1,216 @@
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::{
+        Viewer, db,
+        extract::session_error,
+        model::{self, FieldErrors, Role},
+    },
+    error::{AppError, AppResult},
+    web::{Flash, Form, Path, filters},
+};
+
+use super::views::{AccountRow, NewUserPage, UsersPage};
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+    viewer.require_admin()?;
+    let accounts = db::list_accounts(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| AccountRow {
+            id: a.user.id.to_string(),
+            is_me: a.user.id == viewer.user.id,
+            name: a.user.display_name,
+            email: a.user.email,
+            role: a.user.role,
+            active: a.active,
+            created: filters::date_short(a.created_at.date_naive()),
+        })
+        .collect();
+    let page = UsersPage {
+        layout: viewer.layout.in_section("admin"),
+        accounts,
+        roles: Role::ALL,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn new_form(viewer: Viewer) -> AppResult<Html<String>> {
+    viewer.require_admin()?;
+    let page = NewUserPage {
+        layout: viewer.layout.in_section("admin"),
+        email: String::new(),
+        display_name: String::new(),
+        role: Role::Editor.as_str().into(),
+        roles: Role::ALL,
+        errors: FieldErrors::new(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewUserForm {
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+pub const NAME_MAX: usize = 100;
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<NewUserForm>,
+) -> AppResult<Response> {
+    viewer.require_admin()?;
+    let mut errors = FieldErrors::new();
+    let email = model::parse_email(&form.email)
+        .map_err(|e| errors.insert("email", e))
+        .ok();
+    let display_name = form.display_name.trim();
+    if display_name.is_empty() {
+        errors.insert("display_name", "Saisissez le nom de la personne.".into());
+    } else if display_name.chars().count() > NAME_MAX {
+        errors.insert(
+            "display_name",
+            format!("Le nom doit compter au plus {NAME_MAX} caractères."),
+        );
+    }
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.insert("role", "Choisissez un rôle dans la liste.".into());
+    }
+    if let Err(message) = model::check_password_policy(&form.password) {
+        errors.insert("password", message);
+    }
+
+    if let (Some(email), Some(role), true) = (&email, role, errors.is_empty()) {
+        let password = form.password.clone();
+        let hash = tokio::task::spawn_blocking(move || model::hash_password(&password))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??;
+        match db::create_user(&state.db, email, display_name, role, &hash).await {
+            Ok(_) => {
+                Flash::success(format!("Le compte de {display_name} a été créé."))
+                    .push(&viewer.session)
+                    .await
+                    .map_err(session_error)?;
+                return Ok(Redirect::to("/admin/utilisateurs").into_response());
+            }
+            Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
+                errors.insert(
+                    "email",
+                    "Un compte existe déjà avec cette adresse électronique.".into(),
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+
+    let page = NewUserPage {
+        layout: viewer.layout.in_section("admin"),
+        email: form.email,
+        display_name: form.display_name,
+        role: form.role,
+        roles: Role::ALL,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+/// Admins cannot demote or deactivate themselves: the service must keep an administrator.
+async fn refuse_self(viewer: &Viewer, id: Uuid, message: &str) -> AppResult<Option<Response>> {
+    if viewer.user.id != id {
+        return Ok(None);
+    }
+    Flash::error(message)
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Some(Redirect::to("/admin/utilisateurs").into_response()))
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    viewer.require_admin()?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| AppError::BadRequest("Ce rôle n’existe pas.".into()))?;
+    if let Some(response) =
+        refuse_self(&viewer, id, "Vous ne pouvez pas changer votre propre rôle.").await?
+    {
+        return Ok(response);
+    }
+    if !db::set_role(&state.db, id, role).await? {
+        return Err(AppError::NotFound);
+    }
+    Flash::success(format!("Rôle changé en « {} ».", role.label()))
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Redirect::to("/admin/utilisateurs").into_response())
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    viewer.require_admin()?;
+    if let Some(response) = refuse_self(
+        &viewer,
+        id,
+        "Vous ne pouvez pas désactiver votre propre compte.",
+    )
+    .await?
+    {
+        return Ok(response);
+    }
+    let mut tx = state.db.begin().await?;
+    if !db::set_active(&mut *tx, id, false).await? {
+        return Err(AppError::NotFound);
+    }
+    // Its sessions end now, not at their expiry.
+    db::end_sessions(&mut *tx, id, None).await?;
+    tx.commit().await?;
+    Flash::success("Compte désactivé : ses sessions sont fermées et il ne peut plus se connecter.")
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Redirect::to("/admin/utilisateurs").into_response())
+}
+
+pub async fn reactivate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    viewer.require_admin()?;
+    if !db::set_active(&state.db, id, true).await? {
+        return Err(AppError::NotFound);
+    }
+    Flash::success("Compte réactivé.")
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Redirect::to("/admin/utilisateurs").into_response())
+}

@@ -1,0 +1,35 @@
+use askama::Template;
+
+use crate::{
+    auth::model::{FieldErrors, Role},
+    web::Layout,
+};
+
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub created: String,
+    pub is_me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub accounts: Vec<AccountRow>,
+    pub roles: [Role; 3],
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_new.html")]
+pub struct NewUserPage {
+    pub layout: Layout,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub roles: [Role; 3],
+    pub errors: FieldErrors,
+}

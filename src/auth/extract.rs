@@ -1,0 +1,147 @@
+//! Who is asking: the `Viewer` extractor (signed in, or sent to the login page) and
+//! `MaybeViewer` (public pages that still show who is signed in).
+
+use axum::{
+    extract::FromRequestParts,
+    http::{Method, request::Parts},
+};
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    error::{AppError, AppResult},
+    web::{Flash, Layout},
+};
+
+use super::{db, model::User, session_store::AUTH_KEY};
+
+/// A session may be idle for 2 hours (cookie expiry) and last 12 hours at most.
+pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
+
+/// What the session remembers of a login.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user_id: Uuid,
+    /// Unix time of the login, for the absolute lifetime.
+    pub since: i64,
+}
+
+/// A signed-in, active user, with the page layout for them.
+pub struct Viewer {
+    pub user: User,
+    pub layout: Layout,
+    pub session: Session,
+}
+
+impl Viewer {
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.user.role.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The signed-in user if there is one.
+pub struct MaybeViewer {
+    pub user: Option<User>,
+    pub layout: Layout,
+    pub session: Session,
+}
+
+pub fn session_error(error: tower_sessions::session::Error) -> AppError {
+    match error {
+        // Our store only fails when the database does.
+        tower_sessions::session::Error::Store(e) => {
+            tracing::warn!(error = %e, "session store unavailable");
+            AppError::Unavailable
+        }
+        other => AppError::Internal(anyhow::anyhow!("session: {other}")),
+    }
+}
+
+async fn session(parts: &mut Parts, state: &AppState) -> AppResult<Session> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| AppError::Internal(anyhow::anyhow!("session layer missing: {msg}")))
+}
+
+/// The active user of this session, ending the session if it outlived its absolute lifetime
+/// or its account was deactivated.
+pub async fn current_user(session: &Session, state: &AppState) -> AppResult<Option<User>> {
+    let Some(auth) = session
+        .get::<SessionAuth>(AUTH_KEY)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    let fresh = Utc::now().timestamp() - auth.since < ABSOLUTE_LIFETIME.num_seconds();
+    let user = if fresh {
+        db::find_active_user(&state.db, auth.user_id).await?
+    } else {
+        None
+    };
+    if user.is_none() {
+        session.flush().await.map_err(session_error)?;
+    }
+    Ok(user)
+}
+
+/// Flash messages are shown by the page a GET lands on, never consumed by a form post.
+async fn flash(parts: &Parts, session: &Session) -> AppResult<Vec<Flash>> {
+    if parts.method == Method::GET {
+        Flash::take(session).await.map_err(session_error)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = session(parts, state).await?;
+        let Some(user) = current_user(&session, state).await? else {
+            // Come back here after login, if this was a page (not a form post).
+            let next = (parts.method == Method::GET)
+                .then(|| parts.uri.path_and_query().map(|pq| pq.as_str().to_owned()))
+                .flatten()
+                .filter(|next| next != "/");
+            return Err(AppError::Unauthorized { next });
+        };
+        let flash = flash(parts, &session).await?;
+        let layout = Layout::new(&state.assets, Some(&user), flash);
+        Ok(Self {
+            user,
+            layout,
+            session,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeViewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = session(parts, state).await?;
+        let user = current_user(&session, state).await?;
+        let flash = flash(parts, &session).await?;
+        let layout = Layout::new(&state.assets, user.as_ref(), flash);
+        Ok(Self {
+            user,
+            layout,
+            session,
+        })
+    }
+}

@@ -1,0 +1,217 @@
+//! Login, logout and password change.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    error::{AppError, AppResult},
+    web::{Flash, Form, Query, local_path, security::ClientIp},
+};
+
+use super::{
+    db,
+    extract::{MaybeViewer, SessionAuth, Viewer, session_error},
+    model::{self, FieldErrors, PASSWORD_MAX, PASSWORD_MIN},
+    session_store::{AUTH_KEY, id_hash},
+    views::{LoginPage, PasswordPage},
+};
+
+/// Failed logins allowed per account, and per client address, within the throttling window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_IP: i64 = 30;
+
+pub const LOGIN_FAILED: &str = "Adresse électronique ou mot de passe incorrect.";
+
+/// Verified when the email is unknown, so that a failure takes as long either way.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| model::hash_password("une phrase qui ne sert à rien").unwrap_or_default());
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+pub async fn login_form(
+    viewer: MaybeViewer,
+    Query(query): Query<NextQuery>,
+) -> AppResult<Response> {
+    let next = local_path(&query.next).unwrap_or("/").to_owned();
+    if viewer.user.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let page = LoginPage {
+        layout: viewer.layout,
+        email: String::new(),
+        next,
+        error: None,
+        errors: FieldErrors::new(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    viewer: MaybeViewer,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim().to_owned();
+    let next = local_path(&form.next).unwrap_or("/").to_owned();
+
+    let failures = db::recent_failures(&state.db, &email, &ip).await?;
+    let blocked_until = match (
+        failures.for_email >= MAX_FAILURES_PER_ACCOUNT,
+        failures.for_ip >= MAX_FAILURES_PER_IP,
+    ) {
+        (true, true) => failures.email_window_ends.max(failures.ip_window_ends),
+        (true, false) => failures.email_window_ends,
+        (false, true) => failures.ip_window_ends,
+        (false, false) => None,
+    };
+    if let Some(until) = blocked_until {
+        let minutes = ((until - Utc::now()).num_seconds().max(0) + 59) / 60;
+        let minutes = minutes.max(1);
+        let unit = if minutes > 1 { "minutes" } else { "minute" };
+        return Err(AppError::TooManyRequests(format!(
+            "Trop de tentatives de connexion ont échoué. Réessayez dans {minutes} {unit}."
+        )));
+    }
+
+    let credentials = db::find_credentials(&state.db, &email).await?;
+    let password = form.password;
+    let user = tokio::task::spawn_blocking(move || match credentials {
+        Some((user, hash)) => model::verify_password(&password, &hash).then_some(user),
+        None => {
+            model::verify_password(&password, &DUMMY_HASH);
+            None
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+
+    let Some(user) = user else {
+        db::record_failure(&state.db, &email, &ip).await?;
+        tracing::info!("login failed");
+        let page = LoginPage {
+            layout: viewer.layout,
+            email,
+            next,
+            error: Some(LOGIN_FAILED.into()),
+            errors: FieldErrors::new(),
+        };
+        return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+    };
+
+    // A new id at login, so that an id planted before login is worthless after it.
+    let session = viewer.session;
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(
+            AUTH_KEY,
+            SessionAuth {
+                user_id: user.id,
+                since: Utc::now().timestamp(),
+            },
+        )
+        .await
+        .map_err(session_error)?;
+    tracing::info!(user_id = %user.id, "login succeeded");
+    Ok(Redirect::to(&next).into_response())
+}
+
+pub async fn logout(viewer: MaybeViewer) -> AppResult<Response> {
+    viewer.session.flush().await.map_err(session_error)?;
+    Flash::info("Vous êtes déconnecté.")
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+fn password_page(viewer: Viewer, errors: FieldErrors) -> PasswordPage {
+    PasswordPage {
+        name: viewer.user.display_name,
+        email: viewer.user.email,
+        role: viewer.user.role.label(),
+        layout: viewer.layout,
+        min: PASSWORD_MIN,
+        max: PASSWORD_MAX,
+        errors,
+    }
+}
+
+pub async fn password_form(viewer: Viewer) -> AppResult<Html<String>> {
+    Ok(Html(password_page(viewer, FieldErrors::new()).render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let hash = db::password_hash(&state.db, viewer.user.id)
+        .await?
+        .unwrap_or_default();
+    let current = form.current.clone();
+    let current_ok = tokio::task::spawn_blocking(move || model::verify_password(&current, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+
+    let mut errors = FieldErrors::new();
+    if !current_ok {
+        errors.insert("current", "Le mot de passe actuel est incorrect.".into());
+    }
+    if let Err(message) = model::check_password_policy(&form.new) {
+        errors.insert("new", message);
+    } else if form.new != form.confirm {
+        errors.insert(
+            "confirm",
+            "La confirmation ne correspond pas au nouveau mot de passe.".into(),
+        );
+    }
+    if !errors.is_empty() {
+        let page = password_page(viewer, errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
+
+    let new = form.new;
+    let new_hash = tokio::task::spawn_blocking(move || model::hash_password(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let keep = viewer.session.id().map(|id| id_hash(&id));
+    let mut tx = state.db.begin().await?;
+    db::set_password(&mut *tx, viewer.user.id, &new_hash).await?;
+    db::end_sessions(&mut *tx, viewer.user.id, keep.as_deref()).await?;
+    tx.commit().await?;
+    Flash::success("Votre mot de passe a été changé ; vos autres sessions sont fermées.")
+        .push(&viewer.session)
+        .await
+        .map_err(session_error)?;
+    Ok(Redirect::to("/compte/mot-de-passe").into_response())
+}

@@ -1,0 +1,25 @@
+//! Accounts, sessions and sign-in: login / logout, password change, the session store, and the
+//! extractors that tell handlers who is asking.
+
+pub mod db;
+pub mod extract;
+pub mod handlers;
+pub mod model;
+pub mod session_store;
+pub mod views;
+
+use axum::{Router, routing::get};
+
+use crate::app::AppState;
+
+pub use extract::{MaybeViewer, Viewer};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(handlers::login_form).post(handlers::login))
+        .route("/logout", axum::routing::post(handlers::logout))
+        .route(
+            "/compte/mot-de-passe",
+            get(handlers::password_form).post(handlers::change_password),
+        )
+}

@@ -1,0 +1,221 @@
+//! Accounts: roles, the password policy and password hashing.
+
+use std::{collections::BTreeMap, fmt};
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Editor,
+    Reader,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Reader];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "admin" => Some(Self::Admin),
+            "editor" => Some(Self::Editor),
+            "reader" => Some(Self::Reader),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Editor => "editor",
+            Self::Reader => "reader",
+        }
+    }
+
+    /// The French name shown in the interface.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "Administrateur",
+            Self::Editor => "Éditeur",
+            Self::Reader => "Lecteur",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Self::Admin
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in account.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Field name → French message, for forms re-rendered with their errors.
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+pub const PASSWORD_MIN: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Passwords long enough for the length rule but known to every attacker's dictionary.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "azertyuiop12",
+    "azertyuiopqs",
+    "motdepasse123",
+    "motdepasse1234",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "qwertyuiop12",
+    "qwertyuiopas",
+    "iloveyou1234",
+    "aaaaaaaaaaaa",
+    "000000000000",
+    "111111111111",
+    "motdepassemotdepasse",
+    "bonjour123456",
+    "soleil123456",
+    "boussole1234",
+    "administrateur",
+    "administrator",
+    "changeme1234",
+    "welcome12345",
+    "azerty123456",
+    "qwerty123456",
+    "123456azerty",
+    "motdepasse!!",
+    "password!!!!",
+    "123soleil123",
+];
+
+/// Checks the policy: 12 to 128 characters, not a well-known password; no composition rules.
+pub fn check_password_policy(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        return Err(format!(
+            "Le mot de passe doit compter au moins {PASSWORD_MIN} caractères."
+        ));
+    }
+    if length > PASSWORD_MAX {
+        return Err(format!(
+            "Le mot de passe doit compter au plus {PASSWORD_MAX} caractères."
+        ));
+    }
+    if COMMON_PASSWORDS.contains(&password.to_lowercase().as_str()) {
+        return Err(
+            "Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// A plausible email address: something@domain.tld, no spaces, at most 254 characters.
+pub fn parse_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim();
+    if email.is_empty() {
+        return Err("Saisissez une adresse électronique.".into());
+    }
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
+    if valid {
+        Ok(email.to_owned())
+    } else {
+        Err(
+            "Saisissez une adresse électronique valide, par exemple prenom.nom@sg.social.gouv.fr."
+                .into(),
+        )
+    }
+}
+
+/// Hashes with argon2id and its default (OWASP-recommended) parameters. CPU-heavy: call it
+/// from `spawn_blocking` on a request path.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC string; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy_is_about_length_and_common_passwords() {
+        assert!(check_password_policy("court").is_err());
+        assert!(check_password_policy(&"a".repeat(129)).is_err());
+        assert!(check_password_policy("Motdepasse123").is_err());
+        assert!(check_password_policy("cheval agrafe correct").is_ok());
+        // Characters, not bytes: twelve accented letters are enough.
+        assert!(check_password_policy("éééééééééééé").is_ok());
+    }
+
+    #[test]
+    fn hashing_round_trips_and_rejects_other_passwords() {
+        let hash = hash_password("une phrase de passe").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("une phrase de passe", &hash));
+        assert!(!verify_password("une autre phrase", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_checked_loosely_but_usefully() {
+        assert_eq!(
+            parse_email("  marie.dupont@sg.social.gouv.fr ").unwrap(),
+            "marie.dupont@sg.social.gouv.fr"
+        );
+        for bad in [
+            "",
+            "marie",
+            "marie@",
+            "@gouv.fr",
+            "marie dupont@gouv.fr",
+            "marie@gouv",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_names_only() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("superuser"), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! The one error type of the application and how it becomes a response.
+//!
+//! An `AppError` turns into an empty response that carries its status and, when useful, a
+//! message for the user; `web::errors::render_error_pages` then renders the French page in the
+//! site layout (it also renders the bare errors that layers such as the body limit produce).
+//! Server errors are logged here, once, inside the request span that carries the request id.
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in: the page sends the visitor to the login form, then back to `next`.
+    #[error("unauthorized")]
+    Unauthorized { next: Option<String> },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Input the server cannot use; the message is shown to the user, in French.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("validation: {0}")]
+    Validation(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// Too many attempts; the message says when to try again.
+    #[error("too many requests")]
+    TooManyRequests(String),
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("template error: {0}")]
+    Render(#[from] askama::Error),
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What the error-page renderer needs to know about an error response.
+#[derive(Clone, Debug)]
+pub struct ErrorDetail {
+    pub message: Option<String>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unauthorized { .. } => StatusCode::SEE_OTHER,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn user_message(&self) -> Option<String> {
+        match self {
+            Self::Conflict(m)
+            | Self::BadRequest(m)
+            | Self::Validation(m)
+            | Self::TooManyRequests(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a database error means "the database is not there right now" rather than a bug.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P0x: server shutting down / starting up; 57014: statement timeout.
+            code.starts_with("08") || code.starts_with("57P0") || code == "57014"
+        }),
+        _ => false,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Unauthorized { next } = &self {
+            let location = match next {
+                Some(next) => format!("/login?next={}", crate::web::url_encode(next)),
+                None => "/login".to_owned(),
+            };
+            return (status, [(header::LOCATION, location)]).into_response();
+        }
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorDetail {
+            message: self.user_message(),
+        });
+        response
+    }
+}
+
+/// Maps a named constraint violation to a specific error (usually a field message).
+pub trait ResultExt<T> {
+    fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> AppResult<T>;
+}
+
+impl<T, E: Into<AppError>> ResultExt<T> for Result<T, E> {
+    fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> AppResult<T> {
+        self.map_err(|error| match error.into() {
+            AppError::Database(sqlx::Error::Database(db)) if db.constraint() == Some(name) => map(),
+            other => other,
+        })
+    }
+}

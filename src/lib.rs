@@ -1,0 +1,19 @@
+//! Boussole: the web application in which the DNUM of the French social ministries steers its
+//! digital products.
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod ops;
+pub mod pages;
+pub mod portfolio;
+pub mod telemetry;
+pub mod web;
+
+pub use app::{AppState, router, serve};
+
+/// The embedded migrations, applied by `boussole migrate` and by the test harness.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

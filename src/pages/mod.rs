@@ -1,0 +1,59 @@
+//! The pages every State service publishes: accessibility statement, legal notice, personal data.
+//! Public: they are reachable without an account.
+
+use askama::Template;
+use axum::{Router, response::Html, routing::get};
+
+use crate::{app::AppState, auth::MaybeViewer, error::AppResult, web::Layout};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accessibilite", get(accessibility))
+        .route("/mentions-legales", get(legal_notice))
+        .route("/donnees-personnelles", get(personal_data))
+}
+
+#[derive(Template)]
+#[template(path = "pages/accessibilite.html")]
+struct AccessibilityPage {
+    layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "pages/mentions-legales.html")]
+struct LegalNoticePage {
+    layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "pages/donnees-personnelles.html")]
+struct PersonalDataPage {
+    layout: Layout,
+}
+
+async fn accessibility(viewer: MaybeViewer) -> AppResult<Html<String>> {
+    Ok(Html(
+        AccessibilityPage {
+            layout: viewer.layout,
+        }
+        .render()?,
+    ))
+}
+
+async fn legal_notice(viewer: MaybeViewer) -> AppResult<Html<String>> {
+    Ok(Html(
+        LegalNoticePage {
+            layout: viewer.layout,
+        }
+        .render()?,
+    ))
+}
+
+async fn personal_data(viewer: MaybeViewer) -> AppResult<Html<String>> {
+    Ok(Html(
+        PersonalDataPage {
+            layout: viewer.layout,
+        }
+        .render()?,
+    ))
+}

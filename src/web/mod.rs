@@ -1,0 +1,67 @@
+//! Web plumbing shared by every domain: extractors, the page layout, flash messages, error pages,
+//! security headers and French formatting.
+
+pub mod errors;
+pub mod extract;
+pub mod filters;
+pub mod flash;
+pub mod layout;
+pub mod security;
+
+pub use extract::{Form, Path, Query};
+pub use flash::Flash;
+pub use layout::Layout;
+
+/// Percent-encodes a string for use in a query-string value.
+pub fn url_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Returns `next` if it is a path on this site, so that a login link cannot send the user
+/// elsewhere (`//evil.example`, `https://…`, `/\evil`, control characters are all refused).
+pub fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_accepted_as_redirect_targets() {
+        assert_eq!(local_path("/produits?page=2"), Some("/produits?page=2"));
+        assert_eq!(local_path("/"), Some("/"));
+        for bad in [
+            "https://elsewhere.example",
+            "//elsewhere.example",
+            "/\\elsewhere.example",
+            "",
+            "produits",
+            "/a\r\nb",
+            "/a\\b",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn url_encoding_keeps_paths_readable() {
+        assert_eq!(
+            url_encode("/produits/a b?x=1&y=é"),
+            "/produits/a%20b%3Fx%3D1%26y%3D%C3%A9"
+        );
+    }
+}
