@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: unit, HTTP and browser (the README's second command, and CI's).
+source "$(dirname "$0")/env.sh"
+
+# Browser tests drive Debian's Chromium through chromedriver.
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  say "Installing chromium and chromium-driver (Debian packages)"
+  sudo_cmd=()
+  [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null \
+    || die "could not install chromium and chromium-driver; install them and run again"
+fi
+
+# #[sqlx::test] connects to this database and creates a fresh database per test beside it.
+export DATABASE_URL="${DATABASE_URL:-$BOUSSOLE_PG_SERVER/postgres}"
+# The build must not need a database: .sqlx/ holds the checked queries.
+export SQLX_OFFLINE=true
+
+say "Running the tests"
+cargo test --all-targets --quiet "$@"

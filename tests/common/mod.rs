@@ -1,0 +1,273 @@
+//! Test harness: the production router on a fresh migrated database (given by `#[sqlx::test]`),
+//! a cookie-keeping client that calls it in-process, a real server on 127.0.0.1:0 for session
+//! flows, and (in `browser`) headless Chromium with axe-core.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod browser;
+
+use std::{net::SocketAddr, sync::LazyLock};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode, header},
+};
+use boussole::{
+    AppState,
+    auth::{
+        db,
+        model::{self, Role},
+    },
+    config::Config,
+};
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "une phrase de passe solide";
+static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| model::hash_password(PASSWORD).unwrap());
+
+pub fn config() -> Config {
+    Config::local("postgres://unused-the-pool-is-given")
+}
+
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Creates an account with the shared test password.
+pub async fn create_user(db: &PgPool, role: Role, name: &str) -> TestUser {
+    let email = format!(
+        "{}.{}@test.gouv.fr",
+        name.to_lowercase().replace(' ', "."),
+        &uuid::Uuid::new_v4().to_string()[..8]
+    );
+    let id = db::create_user(db, &email, name, role, &PASSWORD_HASH)
+        .await
+        .unwrap();
+    TestUser {
+        id,
+        email,
+        name: name.into(),
+        role,
+    }
+}
+
+/// The production router, called in-process.
+pub struct TestApp {
+    pub db: PgPool,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub fn new(db: PgPool) -> Self {
+        let state = AppState::new(db.clone(), config());
+        Self {
+            router: boussole::router(state.clone()),
+            db,
+            state,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookie: None,
+        }
+    }
+
+    /// A client signed in as a new user of this role.
+    pub async fn signed_in(&self, role: Role) -> (Client, TestUser) {
+        let name = match role {
+            Role::Admin => "Alice Admin",
+            Role::Editor => "Marie Editrice",
+            Role::Reader => "Jean Lecteur",
+        };
+        let user = create_user(&self.db, role, name).await;
+        let mut client = self.client();
+        let page = client.login(&user.email, PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login of {} failed: {}",
+            user.email,
+            page.body
+        );
+        (client, user)
+    }
+}
+
+/// Keeps the session cookie between requests, like a browser.
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded(form);
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn send(&mut self, mut request: Request<Body>) -> Page {
+        if let Some(cookie) = &self.cookie {
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        for set_cookie in response.headers().get_all(header::SET_COOKIE) {
+            let value = set_cookie.to_str().unwrap();
+            let pair = value.split(';').next().unwrap().to_owned();
+            if value.contains("Max-Age=0") {
+                self.cookie = None;
+            } else {
+                self.cookie = Some(pair);
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A response, with helpers to read it the way a user would.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of every element matching `selector`, whitespace collapsed.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector).join(" ")
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+/// The application on a real socket, for flows that need real cookies and addresses.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start(db: PgPool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base_url = format!("http://{addr}");
+        let mut config = config();
+        config.base_url = base_url.clone();
+        config.listen = addr;
+        let state = AppState::new(db, config);
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(boussole::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            base_url,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap().unwrap();
+        }
+    }
+}
