@@ -11,6 +11,7 @@ use boussole::{
     demo, telemetry,
 };
 use clap::{Parser, Subcommand, ValueEnum};
+use sqlx::migrate::MigrateDatabase;
 
 #[derive(Parser)]
 #[command(
@@ -77,6 +78,10 @@ async fn main() -> anyhow::Result<()> {
             boussole::serve(listener, AppState::new(db, config), shutdown_signal()).await?;
         }
         Command::Migrate => {
+            if !sqlx::Postgres::database_exists(&config.database_url).await? {
+                sqlx::Postgres::create_database(&config.database_url).await?;
+                println!("Database created.");
+            }
             boussole::MIGRATOR
                 .run(&db)
                 .await
