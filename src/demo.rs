@@ -1,10 +1,18 @@
 //! `boussole demo`: a realistic data set to explore the application with.
 
+use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::auth::{
-    db,
-    model::{self, Role},
+use crate::{
+    audit::{self, Action, FieldChange},
+    auth::{
+        db,
+        model::{self, Role},
+    },
+    products::{
+        self,
+        model::{Decision, PhaseChangeInput, ProductInput, Rgaa, Typology},
+    },
 };
 
 /// The password of every demo account. Demo data only: never load it on a real instance.
@@ -43,11 +51,12 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
         .await?
         .is_some();
     if users > 0 && !force {
-        return if demo_present {
-            Ok(Outcome::AlreadyLoaded)
-        } else {
-            Err(DemoError::NotEmpty)
-        };
+        if !demo_present {
+            return Err(DemoError::NotEmpty);
+        }
+        // Demo data from an earlier version may lack what was added since: top it up.
+        load_products(db).await?;
+        return Ok(Outcome::AlreadyLoaded);
     }
     let hash = model::hash_password(DEMO_PASSWORD)?;
     let mut tx = db.begin().await?;
@@ -66,5 +75,398 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
         .await?;
     }
     tx.commit().await?;
+    load_products(db).await?;
     Ok(Outcome::Loaded)
+}
+
+/// (name, one-line description, direction, typology, phase, days in the phase, compliance score 0–4)
+const DEMO_PRODUCTS: &[(&str, &str, &str, Typology, &str, i64, u8)] = &[
+    (
+        "Aide au Répit",
+        "Trouver une solution de répit près de chez soi pour les proches aidants",
+        "Solidarités et cohésion sociale",
+        Typology::Demarches,
+        "Généralisation",
+        210,
+        4,
+    ),
+    (
+        "Carnet de Vaccination Pro",
+        "Le suivi vaccinal des professionnels de santé",
+        "Santé",
+        Typology::Dossiers,
+        "Construction",
+        95,
+        3,
+    ),
+    (
+        "Signal Soins",
+        "Signaler un événement indésirable grave associé aux soins",
+        "Offre de soins",
+        Typology::Demarches,
+        "Généralisation",
+        420,
+        4,
+    ),
+    (
+        "Observatoire des Urgences",
+        "Les tensions des services d’urgence, jour par jour",
+        "Offre de soins",
+        Typology::TableauxDeBord,
+        "MVP",
+        60,
+        2,
+    ),
+    (
+        "Carto Santé Mentale",
+        "La carte des lieux d’écoute et de soins en santé mentale",
+        "Santé",
+        Typology::Cartographie,
+        "Construction",
+        150,
+        3,
+    ),
+    (
+        "Code du Travail Facile",
+        "Les réponses aux questions sur le droit du travail, en langage clair",
+        "Travail et emploi",
+        Typology::Contenus,
+        "Généralisation",
+        730,
+        4,
+    ),
+    (
+        "Index Égalité",
+        "Le calcul et la déclaration de l’index d’égalité professionnelle",
+        "Travail et emploi",
+        Typology::Demarches,
+        "Généralisation",
+        540,
+        4,
+    ),
+    (
+        "Dépôt Accords",
+        "Le dépôt en ligne des accords collectifs d’entreprise",
+        "Travail et emploi",
+        Typology::Documents,
+        "Construction",
+        120,
+        2,
+    ),
+    (
+        "Élections Prud’homales",
+        "La désignation des conseillers prud’hommes",
+        "Travail et emploi",
+        Typology::Elections,
+        "MVP",
+        45,
+        1,
+    ),
+    (
+        "Mesure d’Audience",
+        "La mesure de l’audience syndicale et patronale",
+        "Travail et emploi",
+        Typology::Statistiques,
+        "Construction",
+        300,
+        2,
+    ),
+    (
+        "API Établissements",
+        "Les données de référence des établissements sanitaires et sociaux",
+        "Transverse",
+        Typology::DonneesApi,
+        "Généralisation",
+        380,
+        3,
+    ),
+    (
+        "Pilotage Budgétaire DNUM",
+        "Le suivi des engagements et des paiements des projets numériques",
+        "Transverse",
+        Typology::Finances,
+        "Construction",
+        80,
+        1,
+    ),
+    (
+        "GED Inspection",
+        "Les documents des missions d’inspection",
+        "Transverse",
+        Typology::Documents,
+        "Idée",
+        20,
+        0,
+    ),
+    (
+        "Tableau de Bord ESMS",
+        "Les indicateurs des établissements médico-sociaux",
+        "Solidarités et cohésion sociale",
+        Typology::TableauxDeBord,
+        "POC",
+        35,
+        1,
+    ),
+    (
+        "Mon Suivi Handicap",
+        "Le suivi de sa demande auprès de la MDPH",
+        "Solidarités et cohésion sociale",
+        Typology::Dossiers,
+        "MVP",
+        75,
+        2,
+    ),
+    (
+        "Bourse Logement Jeunes",
+        "La demande d’aide au logement des jeunes travailleurs",
+        "Solidarités et cohésion sociale",
+        Typology::Demarches,
+        "Idée",
+        12,
+        0,
+    ),
+    (
+        "Statistiques Pauvreté",
+        "Les indicateurs territoriaux de pauvreté",
+        "Solidarités et cohésion sociale",
+        Typology::Statistiques,
+        "Généralisation",
+        600,
+        3,
+    ),
+    (
+        "Recrutement Médical",
+        "Les postes vacants de praticiens hospitaliers",
+        "Offre de soins",
+        Typology::Dossiers,
+        "Construction",
+        200,
+        2,
+    ),
+    (
+        "Autorisations Sanitaires",
+        "L’instruction des autorisations d’activités de soins",
+        "Offre de soins",
+        Typology::Dossiers,
+        "MVP",
+        110,
+        2,
+    ),
+    (
+        "Veille Épidémiologique",
+        "Les signaux épidémiques remontés par les ARS",
+        "Santé",
+        Typology::TableauxDeBord,
+        "Construction",
+        180,
+        3,
+    ),
+    (
+        "Annuaire Santé Publique",
+        "Le répertoire des acteurs de prévention",
+        "Santé",
+        Typology::DonneesApi,
+        "POC",
+        50,
+        1,
+    ),
+    (
+        "Contrôle Qualité Eau",
+        "Les résultats du contrôle sanitaire des eaux",
+        "Santé",
+        Typology::Cartographie,
+        "Généralisation",
+        900,
+        3,
+    ),
+    (
+        "Déclaration Accidents du Travail",
+        "La déclaration en ligne des accidents du travail",
+        "Travail et emploi",
+        Typology::Demarches,
+        "Arrêt",
+        40,
+        2,
+    ),
+    (
+        "Portail Apprentissage",
+        "Les contrats d’apprentissage, de la signature au dépôt",
+        "Travail et emploi",
+        Typology::Demarches,
+        "Construction",
+        140,
+        3,
+    ),
+    (
+        "Suivi Subventions Associations",
+        "L’instruction et le suivi des subventions aux associations",
+        "Solidarités et cohésion sociale",
+        Typology::Finances,
+        "MVP",
+        90,
+        1,
+    ),
+    (
+        "Archives Numériques",
+        "L’archivage électronique des dossiers clos",
+        "Transverse",
+        Typology::Documents,
+        "Construction",
+        260,
+        2,
+    ),
+    (
+        "Portail Agents",
+        "Les informations pratiques des agents des ministères sociaux",
+        "Transverse",
+        Typology::Contenus,
+        "Généralisation",
+        1000,
+        4,
+    ),
+    (
+        "Base Conventions Collectives",
+        "Le texte à jour des conventions collectives",
+        "Travail et emploi",
+        Typology::Contenus,
+        "Arrêt",
+        15,
+        3,
+    ),
+    (
+        "Carto Offre Médico-Sociale",
+        "L’offre d’accueil médico-sociale sur le territoire",
+        "Solidarités et cohésion sociale",
+        Typology::Cartographie,
+        "Idée",
+        30,
+        0,
+    ),
+    (
+        "Élections Ordinales",
+        "Les élections aux ordres des professions de santé",
+        "Santé",
+        Typology::Elections,
+        "POC",
+        25,
+        1,
+    ),
+];
+
+/// About thirty plausible products, spread over directions, typologies and phases, each with
+/// its phase history and a creation entry in the audit trail. Products already there are kept.
+async fn load_products(db: &PgPool) -> Result<(), DemoError> {
+    let directions = products::db::directions(db).await?;
+    let phases = products::db::phases(db).await?;
+    let admin = crate::auth::db::find_credentials(db, DEMO_ACCOUNTS[0].0)
+        .await?
+        .map(|(user, _)| user)
+        .ok_or_else(|| anyhow::anyhow!("the demo administrator is missing"))?;
+    let editor = crate::auth::db::find_credentials(db, DEMO_ACCOUNTS[1].0)
+        .await?
+        .map(|(user, _)| user);
+    let today = Utc::now().date_naive();
+    for (index, &(name, description, direction, typology, phase, days, score)) in
+        DEMO_PRODUCTS.iter().enumerate()
+    {
+        let slug = products::model::slugify(name);
+        if products::db::find_by_slug(db, &slug).await?.is_some() {
+            continue;
+        }
+        let direction = directions
+            .iter()
+            .find(|d| d.name == direction)
+            .ok_or_else(|| anyhow::anyhow!("unknown demo direction {direction}"))?;
+        let current = phases
+            .iter()
+            .position(|p| p.name == phase)
+            .ok_or_else(|| anyhow::anyhow!("unknown demo phase {phase}"))?;
+        let input = ProductInput {
+            name: name.into(),
+            slug: slug.clone(),
+            description: description.into(),
+            direction_id: direction.id,
+            typology,
+            public_url: (score > 1).then(|| format!("https://{slug}.social.gouv.fr")),
+            repository_url: (score > 2).then(|| format!("https://github.com/SocialGouv/{slug}")),
+            stats_url: (score > 3).then(|| format!("https://{slug}.social.gouv.fr/stats")),
+            rgaa: match score {
+                4 => Rgaa::Total,
+                2 | 3 => Rgaa::Partiel,
+                _ => Rgaa::Non,
+            },
+            dsfr: score >= 1,
+            homologated: score >= 3,
+            homologation_date: (score >= 3)
+                .then(|| today - Duration::days(400 + 17 * index as i64)),
+            rgpd_register: score >= 2,
+        };
+        // The path through the phases so far, skipping the optional ones for every other product.
+        let path: Vec<_> = phases[..=current]
+            .iter()
+            .filter(|p| !p.optional || index % 2 == 0 || p.name == phase)
+            .collect();
+        let since = today - Duration::days(days);
+        let started = since - Duration::days(90 * (path.len() as i64 - 1));
+        let mut tx = db.begin().await?;
+        let id = products::db::insert(&mut tx, &input, path[0].id, started, admin.id).await?;
+        audit::db::record(
+            &mut tx,
+            &admin,
+            id,
+            "product",
+            id,
+            Action::Create,
+            &audit::model::created(&input.fields(&directions)),
+        )
+        .await?;
+        let first = PhaseChangeInput {
+            phase_id: path[0].id,
+            changed_on: started,
+            comment: products::handlers::REGISTERED.into(),
+            decision: None,
+        };
+        products::db::record_phase_change(&mut tx, id, None, &first, admin.id).await?;
+        for (step, pair) in path.windows(2).enumerate() {
+            let on: NaiveDate = if step + 2 == path.len() {
+                since
+            } else {
+                started + Duration::days(90 * (step as i64 + 1))
+            };
+            let decision = if pair[1].name == "Arrêt" {
+                Decision::Stop
+            } else {
+                Decision::Go
+            };
+            let change = PhaseChangeInput {
+                phase_id: pair[1].id,
+                changed_on: on,
+                comment: format!("Comité produit : passage en {} validé.", pair[1].name),
+                decision: Some(decision),
+            };
+            products::db::record_phase_change(&mut tx, id, Some(pair[0].id), &change, admin.id)
+                .await?;
+            let changes = [FieldChange {
+                field: "phase".into(),
+                label: "Phase".into(),
+                before: pair[0].name.clone(),
+                after: pair[1].name.clone(),
+            }];
+            audit::db::record(
+                &mut tx,
+                &admin,
+                id,
+                "product",
+                id,
+                Action::ChangePhase,
+                &changes,
+            )
+            .await?;
+        }
+        if let Some(editor) = editor.as_ref().filter(|_| index % 3 == 0) {
+            products::db::add_member(&mut tx, id, editor.id).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }

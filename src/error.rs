@@ -21,6 +21,12 @@ pub enum AppError {
     /// Not signed in: the page sends the visitor to the login form, then back to `next`.
     #[error("unauthorized")]
     Unauthorized { next: Option<String> },
+    /// The resource lives at another URL now (a renamed product): 301 for pages, 308 for posts.
+    #[error("moved to {location}")]
+    Moved {
+        location: String,
+        status: StatusCode,
+    },
     #[error("conflict: {0}")]
     Conflict(String),
     /// Input the server cannot use; the message is shown to the user, in French.
@@ -55,6 +61,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Unauthorized { .. } => StatusCode::SEE_OTHER,
+            Self::Moved { status, .. } => *status,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -103,6 +110,9 @@ impl IntoResponse for AppError {
                 None => "/login".to_owned(),
             };
             return (status, [(header::LOCATION, location)]).into_response();
+        }
+        if let Self::Moved { location, .. } = &self {
+            return (status, [(header::LOCATION, location.clone())]).into_response();
         }
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

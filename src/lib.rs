@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod ops;
 pub mod pages;
 pub mod portfolio;
+pub mod products;
 pub mod telemetry;
 pub mod web;
 

@@ -57,8 +57,25 @@ async fn demo_loads_once_and_refuses_a_database_with_other_data(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(accounts, 3, "one account per role, not duplicated");
+    let products: i64 = sqlx::query_scalar("select count(*) from products")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(products, 30, "about thirty products, not duplicated");
+    let phases: i64 = sqlx::query_scalar("select count(distinct phase_id) from products")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(phases, 6, "spread over every phase");
+    let histories: i64 = sqlx::query_scalar("select count(*) from phase_changes")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(histories > products, "with phase histories");
+}
 
-    sqlx::query("delete from users").execute(&db).await.unwrap();
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn demo_refuses_a_database_holding_real_data_unless_forced(db: PgPool) {
     let (ok, _) = boussole(
         &db,
         &[
@@ -75,6 +92,11 @@ async fn demo_loads_once_and_refuses_a_database_with_other_data(db: PgPool) {
     assert!(ok);
     let (ok, out) = boussole(&db, &["demo"], "");
     assert!(!ok && out.contains("--force"), "{out}");
+    let products: i64 = sqlx::query_scalar("select count(*) from products")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(products, 0);
     let (ok, _) = boussole(&db, &["demo", "--force"], "");
     assert!(ok);
     let accounts: i64 = sqlx::query_scalar("select count(*) from users")

@@ -1,6 +1,6 @@
 //! Accounts: roles, the password policy and password hashing.
 
-use std::{collections::BTreeMap, fmt};
+use std::fmt;
 
 use argon2::{
     Argon2,
@@ -65,8 +65,7 @@ pub struct User {
     pub role: Role,
 }
 
-/// Field name → French message, for forms re-rendered with their errors.
-pub type FieldErrors = BTreeMap<&'static str, String>;
+pub use crate::web::FieldErrors;
 
 pub const PASSWORD_MIN: usize = 12;
 pub const PASSWORD_MAX: usize = 128;

@@ -1,43 +1,252 @@
-//! The portfolio dashboard (`/`): every product at a glance. The products issue fills it; until
-//! there is a product, it says so and explains what will appear.
+//! The portfolio dashboard (`/`): one row per product, filters and sort in the URL, counts per
+//! phase, and a CSV export of exactly what is shown.
+
+pub mod db;
+pub mod model;
 
 use askama::Template;
-use axum::{Router, response::Html, routing::get};
+use axum::{
+    Router,
+    extract::State,
+    http::header,
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use chrono::{NaiveDate, Utc};
 
-use crate::{app::AppState, auth::Viewer, error::AppResult, web::Layout};
+use crate::{
+    app::AppState,
+    auth::{Viewer, model::Role},
+    error::{AppError, AppResult},
+    products::{self, model::Typology},
+    web::{Choice, Layout, Query},
+};
+
+use model::{Column, DashboardQuery, Filters, Selection};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
-        .route("/produits", get(products))
+        .route("/portefeuille.csv", get(export))
+}
+
+pub struct HeaderCell {
+    pub label: &'static str,
+    pub url: String,
+    /// `ascending` / `descending` on the sorted column, empty elsewhere.
+    pub aria_sort: &'static str,
+    pub next_order: &'static str,
+}
+
+pub enum Cell {
+    Link { text: String, url: String },
+    Text(String),
+    Badges(Vec<(&'static str, bool)>),
+}
+
+pub struct PhaseCount {
+    pub name: String,
+    pub count: usize,
+    pub url: String,
+    pub current: bool,
 }
 
 #[derive(Template)]
 #[template(path = "portfolio/index.html")]
-struct PortfolioPage {
+struct DashboardPage {
     layout: Layout,
+    headers: Vec<HeaderCell>,
+    rows: Vec<Vec<Cell>>,
+    directions: Vec<Choice>,
+    phases: Vec<Choice>,
+    typologies: Vec<Choice>,
+    archived: Vec<Choice>,
+    search: String,
+    phase_counts: Vec<PhaseCount>,
+    total_products: usize,
+    export_url: String,
+    filtered: bool,
+    can_create: bool,
 }
 
-#[derive(Template)]
-#[template(path = "portfolio/products.html")]
-struct ProductsPage {
-    layout: Layout,
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
 }
 
-async fn index(viewer: Viewer) -> AppResult<Html<String>> {
-    Ok(Html(
-        PortfolioPage {
-            layout: viewer.layout.in_section("portefeuille"),
-        }
-        .render()?,
-    ))
+async fn selection(state: &AppState, filters: &Filters) -> AppResult<Selection> {
+    Ok(model::select(db::rows(&state.db).await?, filters))
 }
 
-async fn products(viewer: Viewer) -> AppResult<Html<String>> {
-    Ok(Html(
-        ProductsPage {
-            layout: viewer.layout.in_section("produits"),
-        }
-        .render()?,
-    ))
+async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> AppResult<Html<String>> {
+    let filters = Filters::parse(&query);
+    let all_rows = db::rows(&state.db).await?;
+    let total_products = all_rows.iter().filter(|r| !r.archived).count();
+    let Selection { rows, phase_counts } = model::select(all_rows, &filters);
+    let directions = products::db::directions(&state.db).await?;
+    let phases = products::db::phases(&state.db).await?;
+    let today = today();
+
+    let headers = Column::ALL
+        .into_iter()
+        .map(|column| {
+            let sorted = filters.sort == column;
+            let descending_next = sorted && !filters.descending;
+            HeaderCell {
+                label: column.label(),
+                url: format!("/{}", filters.query(Some((column, descending_next)))),
+                aria_sort: match (sorted, filters.descending) {
+                    (true, false) => "ascending",
+                    (true, true) => "descending",
+                    _ => "",
+                },
+                next_order: if descending_next {
+                    "décroissant"
+                } else {
+                    "croissant"
+                },
+            }
+        })
+        .collect();
+    let rows = rows
+        .iter()
+        .map(|row| {
+            Column::ALL
+                .into_iter()
+                .map(|column| match column {
+                    Column::Name => Cell::Link {
+                        text: row.name.clone(),
+                        url: format!("/produits/{}", row.slug),
+                    },
+                    Column::Compliance => Cell::Badges(row.compliance()),
+                    other => Cell::Text(other.text(row, today)),
+                })
+                .collect()
+        })
+        .collect();
+    let phase_counts = phases
+        .iter()
+        .map(|phase| {
+            let count = phase_counts
+                .iter()
+                .find(|(id, _)| *id == phase.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let current = filters.phase == Some(phase.id);
+            let target = Filters {
+                phase: if current { None } else { Some(phase.id) },
+                ..filters.clone()
+            };
+            PhaseCount {
+                name: phase.name.clone(),
+                count,
+                url: format!("/{}", target.query(None)),
+                current,
+            }
+        })
+        .collect();
+    let selected = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let page = DashboardPage {
+        headers,
+        rows,
+        directions: Choice::list(
+            directions
+                .iter()
+                .map(|d| (d.id.to_string(), d.name.clone())),
+            &selected(filters.direction),
+        ),
+        phases: Choice::list(
+            phases.iter().map(|p| (p.id.to_string(), p.name.clone())),
+            &selected(filters.phase),
+        ),
+        typologies: Choice::list(
+            Typology::ALL.map(|t| (t.code(), t.label())),
+            filters.typology.map(Typology::code).unwrap_or_default(),
+        ),
+        archived: Choice::list(
+            [
+                ("actifs", "Produits actifs"),
+                ("archives", "Produits archivés"),
+                ("tous", "Tous les produits"),
+            ],
+            filters.archived.code(),
+        ),
+        search: filters.search.clone(),
+        phase_counts,
+        total_products,
+        export_url: format!("/portefeuille.csv{}", filters.query(None)),
+        filtered: filters
+            != Filters {
+                sort: filters.sort,
+                descending: filters.descending,
+                ..Filters::default()
+            },
+        can_create: viewer.user.role != Role::Reader,
+        layout: viewer.layout.in_section("portefeuille"),
+    };
+    Ok(Html(page.render()?))
+}
+
+/// Protects spreadsheet users: a cell starting like a formula is read as text.
+fn csv_safe(value: String) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
+async fn export(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> AppResult<Response> {
+    let filters = Filters::parse(&query);
+    let Selection { rows, .. } = selection(&state, &filters).await?;
+    let today = today();
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let internal = |e: csv::Error| AppError::Internal(e.into());
+    writer
+        .write_record(Column::ALL.map(Column::label))
+        .map_err(internal)?;
+    for row in &rows {
+        writer
+            .write_record(Column::ALL.map(|c| csv_safe(c.text(row, today))))
+            .map_err(internal)?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    // A byte-order mark, so that spreadsheets read the accents as UTF-8.
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(body);
+    let filename = format!("portefeuille-{}.csv", today.format("%Y-%m-%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        assert_eq!(
+            super::csv_safe("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(super::csv_safe("Démarches".into()), "Démarches");
+    }
 }

@@ -1,6 +1,7 @@
 //! Web plumbing shared by every domain: extractors, the page layout, flash messages, error pages,
 //! security headers and French formatting.
 
+pub mod conflict;
 pub mod errors;
 pub mod extract;
 pub mod filters;
@@ -11,6 +12,37 @@ pub mod security;
 pub use extract::{Form, Path, Query};
 pub use flash::Flash;
 pub use layout::Layout;
+
+/// Field name → French message, for forms re-rendered with their errors.
+pub type FieldErrors = std::collections::BTreeMap<&'static str, String>;
+
+/// An option of a `<select>` or a radio group.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    /// Options from (value, label) pairs, marking the one equal to `selected`.
+    pub fn list<V: Into<String>, L: Into<String>>(
+        items: impl IntoIterator<Item = (V, L)>,
+        selected: &str,
+    ) -> Vec<Choice> {
+        items
+            .into_iter()
+            .map(|(value, label)| {
+                let value = value.into();
+                Choice {
+                    selected: value == selected,
+                    value,
+                    label: label.into(),
+                }
+            })
+            .collect()
+    }
+}
 
 /// Percent-encodes a string for use in a query-string value.
 pub fn url_encode(value: &str) -> String {

@@ -271,3 +271,86 @@ impl TestServer {
         }
     }
 }
+
+/// Counts the SQL statements sqlx runs while `future` runs (sqlx traces each one under the
+/// `sqlx::query` target). `#[sqlx::test]` runs on a current-thread runtime, so the thread-local
+/// subscriber sees every statement of the request.
+pub async fn count_queries<F: std::future::Future>(future: F) -> (F::Output, usize) {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    use tracing_subscriber::layer::SubscriberExt;
+
+    struct Counter(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target() == "sqlx::query" {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let count = Arc::new(AtomicUsize::new(0));
+    let subscriber = tracing_subscriber::registry().with(Counter(count.clone()));
+    let guard = tracing::subscriber::set_default(subscriber);
+    let output = future.await;
+    drop(guard);
+    (output, count.load(Ordering::SeqCst))
+}
+
+/// A product created through the form, as a user would; returns its slug.
+pub async fn create_product(client: &mut Client, db: &PgPool, name: &str) -> String {
+    let direction: uuid::Uuid =
+        sqlx::query_scalar("select id from directions order by position limit 1")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    let phase: uuid::Uuid = sqlx::query_scalar("select id from phases order by position limit 1")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let page = client
+        .post(
+            "/produits",
+            &[
+                ("name", name),
+                ("direction_id", &direction.to_string()),
+                ("typology", "demarches"),
+                ("rgaa", "non"),
+                ("phase_id", &phase.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "creating {name}: {}",
+        page.text("main")
+    );
+    page.location()
+        .unwrap()
+        .trim_start_matches("/produits/")
+        .to_owned()
+}
+
+/// The value attribute of the form field with this id.
+pub fn field_value(page: &Page, id: &str) -> Option<String> {
+    let html = page.html();
+    let selector = Selector::parse(&format!("#{id}")).unwrap();
+    let element = html.select(&selector).next()?;
+    match element.value().name() {
+        "textarea" => Some(element.text().collect()),
+        "select" => {
+            let option = Selector::parse("option[selected]").unwrap();
+            element
+                .select(&option)
+                .next()
+                .and_then(|o| o.value().attr("value").map(str::to_owned))
+        }
+        _ => element.value().attr("value").map(str::to_owned),
+    }
+}

@@ -1,0 +1,85 @@
+//! Writing and reading the audit trail.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::auth::model::User;
+
+use super::model::{Action, FieldChange};
+
+/// Records a change; call it inside the transaction that makes the change.
+pub async fn record(
+    tx: &mut PgConnection,
+    actor: &User,
+    product_id: Uuid,
+    entity: &str,
+    entity_id: Uuid,
+    action: Action,
+    changes: &[FieldChange],
+) -> Result<(), sqlx::Error> {
+    let changes = serde_json::to_value(changes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query!(
+        "insert into audit_events (actor_id, actor_name, product_id, entity, entity_id, action, changes)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+        actor.id,
+        actor.display_name,
+        product_id,
+        entity,
+        entity_id,
+        action.code(),
+        changes
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor_name: String,
+    pub action: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// A page of a product's history, newest first; `limit + 1` rows tell whether more follow.
+pub async fn product_history(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Event>> {
+    let rows = sqlx::query!(
+        "select at, actor_name, action, changes from audit_events where product_id = $1 order by id desc limit $2 offset $3",
+        product_id,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Event {
+            at: r.at,
+            actor_name: r.actor_name,
+            action: r.action,
+            changes: serde_json::from_value(r.changes).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Who last changed an entity, and when: shown on the conflict page.
+pub async fn last_change(
+    db: impl PgExecutor<'_>,
+    entity: &str,
+    entity_id: Uuid,
+) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+    let row = sqlx::query!(
+        "select actor_name, at from audit_events where entity = $1 and entity_id = $2 order by id desc limit 1",
+        entity,
+        entity_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.actor_name, r.at)))
+}

@@ -1,0 +1,205 @@
+//! Field-level snapshots of what users edit, their differences, and the French sentences that
+//! tell the history. The same snapshots serve the audit trail (before / after) and the conflict
+//! page of the no-lost-update mechanism (theirs / yours).
+
+use serde::{Deserialize, Serialize};
+
+/// One field as a user reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+impl Field {
+    pub fn new(key: &'static str, label: &'static str, value: impl Into<String>) -> Self {
+        Self {
+            key,
+            label,
+            value: value.into(),
+        }
+    }
+}
+
+/// A change of one field, as stored in the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub label: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// The fields whose value differs between two snapshots of the same record.
+pub fn diff(before: &[Field], after: &[Field]) -> Vec<FieldChange> {
+    after
+        .iter()
+        .filter_map(|new| {
+            let old = before
+                .iter()
+                .find(|f| f.key == new.key)
+                .map(|f| f.value.as_str())
+                .unwrap_or("");
+            (old != new.value).then(|| FieldChange {
+                field: new.key.into(),
+                label: new.label.into(),
+                before: old.into(),
+                after: new.value.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Every field of a new record, as changes from nothing.
+pub fn created(fields: &[Field]) -> Vec<FieldChange> {
+    diff(&[], fields)
+        .into_iter()
+        .filter(|c| !c.after.is_empty())
+        .collect()
+}
+
+/// What happened, for the history sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Archive,
+    Restore,
+    ChangePhase,
+    AddMember,
+    RemoveMember,
+}
+
+impl Action {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Archive => "archive",
+            Self::Restore => "restore",
+            Self::ChangePhase => "phase",
+            Self::AddMember => "member-add",
+            Self::RemoveMember => "member-remove",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::Create,
+            Self::Update,
+            Self::Archive,
+            Self::Restore,
+            Self::ChangePhase,
+            Self::AddMember,
+            Self::RemoveMember,
+        ]
+        .into_iter()
+        .find(|a| a.code() == code)
+    }
+}
+
+fn quoted(value: &str) -> String {
+    if value.is_empty() {
+        "(vide)".into()
+    } else {
+        format!("« {value} »")
+    }
+}
+
+/// The history's sentence for an event: "Marie Dupont a changé la phase de MVP à Construction".
+pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
+    let first = changes.first();
+    match Action::parse(action) {
+        Some(Action::Create) => format!("{actor} a créé le produit"),
+        Some(Action::Archive) => format!("{actor} a archivé le produit"),
+        Some(Action::Restore) => format!("{actor} a restauré le produit"),
+        Some(Action::ChangePhase) => match first {
+            Some(c) if c.before.is_empty() => {
+                format!("{actor} a placé le produit en phase {}", c.after)
+            }
+            Some(c) => format!("{actor} a changé la phase de {} à {}", c.before, c.after),
+            None => format!("{actor} a changé la phase"),
+        },
+        Some(Action::AddMember) => match first {
+            Some(c) => format!("{actor} a ajouté {} aux membres", c.after),
+            None => format!("{actor} a ajouté un membre"),
+        },
+        Some(Action::RemoveMember) => match first {
+            Some(c) => format!("{actor} a retiré {} des membres", c.before),
+            None => format!("{actor} a retiré un membre"),
+        },
+        Some(Action::Update) | None => match changes {
+            [] => format!("{actor} a enregistré sans rien changer"),
+            [c] => format!(
+                "{actor} a changé {} de {} à {}",
+                c.label.to_lowercase(),
+                quoted(&c.before),
+                quoted(&c.after)
+            ),
+            many => format!(
+                "{actor} a modifié {} champs : {}",
+                many.len(),
+                many.iter()
+                    .map(|c| c.label.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &str, url: &str) -> Vec<Field> {
+        vec![
+            Field::new("name", "Nom", name),
+            Field::new("public_url", "Adresse publique", url),
+        ]
+    }
+
+    #[test]
+    fn diff_lists_only_changed_fields_with_before_and_after() {
+        let changes = diff(
+            &fields("Alpha", ""),
+            &fields("Alpha", "https://alpha.gouv.fr"),
+        );
+        assert_eq!(
+            changes,
+            [FieldChange {
+                field: "public_url".into(),
+                label: "Adresse publique".into(),
+                before: "".into(),
+                after: "https://alpha.gouv.fr".into()
+            }]
+        );
+        assert!(diff(&fields("A", "x"), &fields("A", "x")).is_empty());
+    }
+
+    #[test]
+    fn sentences_read_as_french() {
+        let phase = [FieldChange {
+            field: "phase".into(),
+            label: "Phase".into(),
+            before: "MVP".into(),
+            after: "Construction".into(),
+        }];
+        assert_eq!(
+            sentence("Marie Dupont", "phase", &phase),
+            "Marie Dupont a changé la phase de MVP à Construction"
+        );
+        let one = diff(&fields("Alpha", ""), &fields("Bêta", ""));
+        assert_eq!(
+            sentence("Marie Dupont", "update", &one),
+            "Marie Dupont a changé nom de « Alpha » à « Bêta »"
+        );
+        let two = diff(&fields("Alpha", ""), &fields("Bêta", "https://b.fr"));
+        assert_eq!(
+            sentence("Marie Dupont", "update", &two),
+            "Marie Dupont a modifié 2 champs : nom, adresse publique"
+        );
+        assert_eq!(sentence("Jean", "create", &[]), "Jean a créé le produit");
+    }
+}

@@ -1,0 +1,481 @@
+//! The dashboard's rules, as pure functions: which products a filtered view shows, in which
+//! order, the counts per phase, and the columns (shared by the page and the CSV export, so that
+//! the export has exactly the rows and columns shown). Later sections add their columns here.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    products::model::{Rgaa, Typology},
+    web::{filters, url_encode},
+};
+
+/// One product, as the dashboard needs it.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub direction_id: Uuid,
+    pub direction: String,
+    pub typology: Typology,
+    pub phase_id: Uuid,
+    pub phase: String,
+    pub phase_position: i32,
+    pub phase_since: NaiveDate,
+    pub rgaa: Rgaa,
+    pub dsfr: bool,
+    pub homologated: bool,
+    pub rgpd_register: bool,
+    pub archived: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Row {
+    pub fn days_in_phase(&self, today: NaiveDate) -> i64 {
+        (today - self.phase_since).num_days().max(0)
+    }
+
+    /// The compliance badges, worst first.
+    pub fn compliance(&self) -> Vec<(&'static str, bool)> {
+        vec![
+            (
+                match self.rgaa {
+                    Rgaa::Total => "RGAA total",
+                    Rgaa::Partiel => "RGAA partiel",
+                    Rgaa::Non => "RGAA non conforme",
+                },
+                self.rgaa == Rgaa::Total,
+            ),
+            (if self.dsfr { "DSFR" } else { "Sans DSFR" }, self.dsfr),
+            (
+                if self.homologated {
+                    "Homologué"
+                } else {
+                    "Non homologué"
+                },
+                self.homologated,
+            ),
+            (
+                if self.rgpd_register {
+                    "Registre RGPD"
+                } else {
+                    "Hors registre RGPD"
+                },
+                self.rgpd_register,
+            ),
+        ]
+    }
+
+    fn compliance_score(&self) -> u8 {
+        self.rgaa.rank()
+            + u8::from(self.dsfr)
+            + u8::from(self.homologated)
+            + u8::from(self.rgpd_register)
+    }
+}
+
+/// The dashboard's columns, in display order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Direction,
+    Typology,
+    Phase,
+    DaysInPhase,
+    Compliance,
+    Updated,
+}
+
+impl Column {
+    pub const ALL: [Column; 7] = [
+        Self::Name,
+        Self::Direction,
+        Self::Typology,
+        Self::Phase,
+        Self::DaysInPhase,
+        Self::Compliance,
+        Self::Updated,
+    ];
+
+    /// The value of `tri=` in the URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "nom",
+            Self::Direction => "direction",
+            Self::Typology => "typologie",
+            Self::Phase => "phase",
+            Self::DaysInPhase => "jours",
+            Self::Compliance => "conformite",
+            Self::Updated => "maj",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Produit",
+            Self::Direction => "Direction",
+            Self::Typology => "Typologie",
+            Self::Phase => "Phase",
+            Self::DaysInPhase => "Jours dans la phase",
+            Self::Compliance => "Conformité",
+            Self::Updated => "Dernière mise à jour",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    fn compare(self, a: &Row, b: &Row) -> Ordering {
+        let text = |x: &str, y: &str| x.to_lowercase().cmp(&y.to_lowercase());
+        match self {
+            Self::Name => text(&a.name, &b.name),
+            Self::Direction => text(&a.direction, &b.direction),
+            Self::Typology => text(a.typology.label(), b.typology.label()),
+            Self::Phase => a.phase_position.cmp(&b.phase_position),
+            // Longer in the phase = started earlier.
+            Self::DaysInPhase => b.phase_since.cmp(&a.phase_since),
+            Self::Compliance => a.compliance_score().cmp(&b.compliance_score()),
+            Self::Updated => a.updated_at.cmp(&b.updated_at),
+        }
+    }
+
+    /// The cell as text, for the CSV export.
+    pub fn text(self, row: &Row, today: NaiveDate) -> String {
+        match self {
+            Self::Name => row.name.clone(),
+            Self::Direction => row.direction.clone(),
+            Self::Typology => row.typology.label().into(),
+            Self::Phase => row.phase.clone(),
+            Self::DaysInPhase => row.days_in_phase(today).to_string(),
+            Self::Compliance => row
+                .compliance()
+                .into_iter()
+                .map(|(label, _)| label)
+                .collect::<Vec<_>>()
+                .join(", "),
+            Self::Updated => filters::date_short(row.updated_at.date_naive()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Archived {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+impl Archived {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "actifs",
+            Self::Archived => "archives",
+            Self::All => "tous",
+        }
+    }
+}
+
+/// The query string as sent; unknown values are ignored rather than refused, so that an old
+/// bookmark still opens.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub direction: String,
+    pub phase: String,
+    pub typologie: String,
+    pub archives: String,
+    pub q: String,
+    pub tri: String,
+    pub ordre: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filters {
+    pub direction: Option<Uuid>,
+    pub phase: Option<Uuid>,
+    pub typology: Option<Typology>,
+    pub archived: Archived,
+    pub search: String,
+    pub sort: Column,
+    pub descending: bool,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Self {
+            direction: None,
+            phase: None,
+            typology: None,
+            archived: Archived::Active,
+            search: String::new(),
+            sort: Column::Name,
+            descending: false,
+        }
+    }
+}
+
+/// Lowercase without accents, so that "demarche" finds "Démarche".
+pub fn fold(text: &str) -> String {
+    crate::products::model::slugify(text).replace('-', " ")
+}
+
+impl Filters {
+    pub fn parse(query: &DashboardQuery) -> Self {
+        Self {
+            direction: Uuid::parse_str(query.direction.trim()).ok(),
+            phase: Uuid::parse_str(query.phase.trim()).ok(),
+            typology: Typology::parse(query.typologie.trim()),
+            archived: match query.archives.trim() {
+                "archives" => Archived::Archived,
+                "tous" => Archived::All,
+                _ => Archived::Active,
+            },
+            search: query.q.trim().chars().take(200).collect(),
+            sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
+            descending: query.ordre.trim() == "desc",
+        }
+    }
+
+    fn keeps_except_phase(&self, row: &Row) -> bool {
+        let archived_ok = match self.archived {
+            Archived::Active => !row.archived,
+            Archived::Archived => row.archived,
+            Archived::All => true,
+        };
+        let search_ok = self.search.is_empty() || {
+            let needle = fold(&self.search);
+            needle.is_empty()
+                || fold(&row.name).contains(&needle)
+                || fold(&row.description).contains(&needle)
+        };
+        archived_ok
+            && search_ok
+            && self.direction.is_none_or(|d| d == row.direction_id)
+            && self.typology.is_none_or(|t| t == row.typology)
+    }
+
+    /// The query string for this view, with `sort` changed if given.
+    pub fn query(&self, sort: Option<(Column, bool)>) -> String {
+        let (column, descending) = sort.unwrap_or((self.sort, self.descending));
+        let mut parts = Vec::new();
+        if let Some(d) = self.direction {
+            parts.push(format!("direction={d}"));
+        }
+        if let Some(p) = self.phase {
+            parts.push(format!("phase={p}"));
+        }
+        if let Some(t) = self.typology {
+            parts.push(format!("typologie={}", t.code()));
+        }
+        if self.archived != Archived::Active {
+            parts.push(format!("archives={}", self.archived.code()));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", url_encode(&self.search)));
+        }
+        if column != Column::Name || descending {
+            parts.push(format!("tri={}", column.code()));
+        }
+        if descending {
+            parts.push("ordre=desc".into());
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// The result of applying filters: the rows shown, and per phase (id, count) over the rows that
+/// every filter but the phase keeps.
+pub struct Selection {
+    pub rows: Vec<Row>,
+    pub phase_counts: Vec<(Uuid, usize)>,
+}
+
+pub fn select(rows: Vec<Row>, filters: &Filters) -> Selection {
+    let mut kept: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| filters.keeps_except_phase(r))
+        .collect();
+    let mut phase_counts: Vec<(Uuid, usize)> = Vec::new();
+    for row in &kept {
+        match phase_counts.iter_mut().find(|(id, _)| *id == row.phase_id) {
+            Some((_, n)) => *n += 1,
+            None => phase_counts.push((row.phase_id, 1)),
+        }
+    }
+    if let Some(phase) = filters.phase {
+        kept.retain(|r| r.phase_id == phase);
+    }
+    kept.sort_by(|a, b| {
+        let primary = filters.sort.compare(a, b);
+        let primary = if filters.descending {
+            primary.reverse()
+        } else {
+            primary
+        };
+        primary.then_with(|| Column::Name.compare(a, b))
+    });
+    Selection {
+        rows: kept,
+        phase_counts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, phase: (Uuid, i32), direction: Uuid, since: (i32, u32, u32)) -> Row {
+        Row {
+            slug: crate::products::model::slugify(name),
+            name: name.into(),
+            description: String::new(),
+            direction_id: direction,
+            direction: "Santé".into(),
+            typology: Typology::Dossiers,
+            phase_id: phase.0,
+            phase: "MVP".into(),
+            phase_position: phase.1,
+            phase_since: NaiveDate::from_ymd_opt(since.0, since.1, since.2).unwrap(),
+            rgaa: Rgaa::Non,
+            dsfr: false,
+            homologated: false,
+            rgpd_register: false,
+            archived: false,
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn filters_search_and_counts_work_together() {
+        let (mvp, build) = ((Uuid::new_v4(), 3), (Uuid::new_v4(), 4));
+        let (sante, travail) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut archived = row("Ancien", mvp, sante, (2025, 1, 1));
+        archived.archived = true;
+        let rows = vec![
+            row("Démarches Aides", mvp, sante, (2026, 1, 1)),
+            row("Bilan", build, sante, (2025, 6, 1)),
+            row("Chantier", build, travail, (2026, 3, 1)),
+            archived,
+        ];
+        let filters = Filters {
+            direction: Some(sante),
+            phase: Some(build.0),
+            ..Default::default()
+        };
+        let selection = select(rows.clone(), &filters);
+        assert_eq!(
+            selection
+                .rows
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["Bilan"]
+        );
+        // Counts ignore the phase filter, so that each phase's count is what clicking it shows.
+        assert!(
+            selection.phase_counts.contains(&(mvp.0, 1))
+                && selection.phase_counts.contains(&(build.0, 1))
+        );
+
+        let search = Filters {
+            search: "DEMARCHE".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            select(rows.clone(), &search).rows[0].name,
+            "Démarches Aides"
+        );
+        let archives = Filters {
+            archived: Archived::Archived,
+            ..Default::default()
+        };
+        assert_eq!(select(rows, &archives).rows.len(), 1);
+    }
+
+    #[test]
+    fn every_column_sorts_both_ways() {
+        let mut b = row("B", (Uuid::new_v4(), 4), Uuid::new_v4(), (2025, 1, 1));
+        b.direction = "Travail".into();
+        b.typology = Typology::Statistiques;
+        b.rgaa = Rgaa::Total;
+        b.updated_at = Utc::now() - chrono::Duration::days(1);
+        let a = row("a", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
+        let rows = vec![b, a];
+        let names = |f: &Filters| {
+            select(rows.clone(), f)
+                .rows
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&Filters::default()),
+            ["a", "B"],
+            "by name, ignoring case"
+        );
+        assert_eq!(
+            names(&Filters {
+                sort: Column::DaysInPhase,
+                ..Default::default()
+            }),
+            ["a", "B"],
+            "fewest days first"
+        );
+        for column in Column::ALL {
+            let mut up = names(&Filters {
+                sort: column,
+                ..Default::default()
+            });
+            let down = names(&Filters {
+                sort: column,
+                descending: true,
+                ..Default::default()
+            });
+            up.reverse();
+            assert_eq!(down, up, "{column:?}");
+        }
+    }
+
+    #[test]
+    fn the_query_string_round_trips() {
+        let filters = Filters {
+            direction: Some(Uuid::new_v4()),
+            typology: Some(Typology::Cartographie),
+            archived: Archived::All,
+            search: "aide sociale".into(),
+            sort: Column::DaysInPhase,
+            descending: true,
+            ..Default::default()
+        };
+        let query = filters.query(None);
+        let parsed: DashboardQuery = serde_urlencoded_parse(&query[1..]);
+        assert_eq!(Filters::parse(&parsed), filters);
+        assert_eq!(Filters::default().query(None), "");
+        assert_eq!(
+            Filters::parse(&DashboardQuery {
+                tri: "n'importe".into(),
+                phase: "x".into(),
+                ..Default::default()
+            }),
+            Filters::default()
+        );
+    }
+
+    fn serde_urlencoded_parse(query: &str) -> DashboardQuery {
+        let uri: axum::http::Uri = format!("/?{query}").parse().unwrap();
+        #[allow(clippy::disallowed_types)]
+        let axum::extract::Query(q) =
+            axum::extract::Query::<DashboardQuery>::try_from_uri(&uri).unwrap();
+        q
+    }
+}

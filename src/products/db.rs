@@ -1,0 +1,371 @@
+//! Queries on products, their reference lists, members and phase history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::{Decision, PhaseChangeInput, ProductInput, RefItem, Rgaa, Typology};
+
+/// A product as stored, with the names of its direction and phase.
+#[derive(Clone, Debug)]
+pub struct Product {
+    pub id: Uuid,
+    pub input: ProductInput,
+    pub direction_name: String,
+    pub phase_id: Uuid,
+    pub phase_name: String,
+    pub phase_since: NaiveDate,
+    pub archived: bool,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn directions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
+    sqlx::query_as!(
+        RefItem,
+        r#"select id, name, position, false as "optional!" from directions order by position, name"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn phases(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
+    sqlx::query_as!(
+        RefItem,
+        "select id, name, position, optional from phases order by position, name"
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
+    let row = sqlx::query!(
+        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology,
+                  p.public_url, p.repository_url, p.stats_url, p.rgaa, p.dsfr, p.homologated, p.homologation_date,
+                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, p.updated_at
+           from products p
+           join directions d on d.id = p.direction_id
+           join phases ph on ph.id = p.phase_id
+           where p.slug = $1"#,
+        slug
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| Product {
+        id: r.id,
+        input: ProductInput {
+            name: r.name,
+            slug: r.slug,
+            description: r.description,
+            direction_id: r.direction_id,
+            typology: Typology::parse(&r.typology).unwrap_or(Typology::Dossiers),
+            public_url: r.public_url,
+            repository_url: r.repository_url,
+            stats_url: r.stats_url,
+            rgaa: Rgaa::parse(&r.rgaa).unwrap_or(Rgaa::Non),
+            dsfr: r.dsfr,
+            homologated: r.homologated,
+            homologation_date: r.homologation_date,
+            rgpd_register: r.rgpd_register,
+        },
+        direction_name: r.direction_name,
+        phase_id: r.phase_id,
+        phase_name: r.phase_name,
+        phase_since: r.phase_since,
+        archived: r.archived_at.is_some(),
+        version: r.version,
+        updated_at: r.updated_at,
+    }))
+}
+
+/// The current slug of the product that used to be reached at `old`.
+pub async fn renamed_to(db: impl PgExecutor<'_>, old: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select p.slug from product_old_slugs o join products p on p.id = o.product_id where o.slug = $1",
+        old
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether another product uses this slug, now or as a former slug.
+pub async fn slug_taken(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+    by_other_than: Option<Uuid>,
+) -> sqlx::Result<bool> {
+    let taken = sqlx::query_scalar!(
+        r#"select exists (select 1 from products where slug = $1 and id is distinct from $2)
+               or exists (select 1 from product_old_slugs where slug = $1 and product_id is distinct from $2) as "taken!""#,
+        slug,
+        by_other_than
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(taken)
+}
+
+pub async fn insert(
+    tx: &mut PgConnection,
+    input: &ProductInput,
+    phase_id: Uuid,
+    phase_since: NaiveDate,
+    created_by: Uuid,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into products (slug, name, description, direction_id, typology, public_url, repository_url, stats_url,
+                               rgaa, dsfr, homologated, homologation_date, rgpd_register, phase_id, phase_since, created_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         returning id",
+        input.slug,
+        input.name,
+        input.description,
+        input.direction_id,
+        input.typology.code(),
+        input.public_url,
+        input.repository_url,
+        input.stats_url,
+        input.rgaa.code(),
+        input.dsfr,
+        input.homologated,
+        input.homologation_date,
+        input.rgpd_register,
+        phase_id,
+        phase_since,
+        created_by
+    )
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Updates the product if it is still at `version`; returns the rows affected (0: stale).
+pub async fn update(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+    input: &ProductInput,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update products set slug = $3, name = $4, description = $5, direction_id = $6, typology = $7,
+                public_url = $8, repository_url = $9, stats_url = $10, rgaa = $11, dsfr = $12, homologated = $13,
+                homologation_date = $14, rgpd_register = $15, version = version + 1, updated_at = now()
+         where id = $1 and version = $2",
+        id,
+        version,
+        input.slug,
+        input.name,
+        input.description,
+        input.direction_id,
+        input.typology.code(),
+        input.public_url,
+        input.repository_url,
+        input.stats_url,
+        input.rgaa.code(),
+        input.dsfr,
+        input.homologated,
+        input.homologation_date,
+        input.rgpd_register
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Keeps `old` redirecting to the product after a rename (and forgets `new` as a former slug).
+pub async fn remember_old_slug(
+    tx: &mut PgConnection,
+    id: Uuid,
+    old: &str,
+    new: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from product_old_slugs where slug = $1 and product_id = $2",
+        new,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into product_old_slugs (slug, product_id) values ($1, $2)
+         on conflict (slug) do update set product_id = excluded.product_id",
+        old,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_archived(tx: &mut PgConnection, id: Uuid, archived: bool) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update products set archived_at = case when $2 then coalesce(archived_at, now()) end, updated_at = now()
+         where id = $1 and (archived_at is not null) <> $2",
+        id,
+        archived
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn is_member(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from product_members where product_id = $1 and user_id = $2) as "member!""#,
+        product_id,
+        user_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub struct Member {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub active: bool,
+}
+
+pub async fn members(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Member>> {
+    sqlx::query_as!(
+        Member,
+        "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
+         from product_members m join users u on u.id = m.user_id
+         where m.product_id = $1 order by lower(u.display_name)",
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Active editors who are not yet members (admins edit everything anyway).
+pub async fn member_candidates(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<Vec<Member>> {
+    sqlx::query_as!(
+        Member,
+        "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
+         from users u
+         where u.active and u.role = 'editor'
+           and not exists (select 1 from product_members m where m.product_id = $1 and m.user_id = u.id)
+         order by lower(u.display_name)",
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Adds an active editor as a member; returns their name, or None if they cannot be added.
+pub async fn add_member(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "with candidate as (select id, display_name from users where id = $2 and active and role = 'editor'),
+              added as (insert into product_members (product_id, user_id) select $1, id from candidate
+                        on conflict do nothing returning user_id)
+         select c.display_name from candidate c join added a on a.user_id = c.id",
+        product_id,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+/// Removes a member; returns their name, or None if they were not one.
+pub async fn remove_member(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "with removed as (delete from product_members where product_id = $1 and user_id = $2 returning user_id)
+         select u.display_name from users u join removed r on r.user_id = u.id",
+        product_id,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+pub struct PhaseChange {
+    pub changed_on: NaiveDate,
+    pub from_phase: Option<String>,
+    pub phase: String,
+    pub decision: Option<String>,
+    pub comment: String,
+    pub changed_by: Option<String>,
+}
+
+pub async fn phase_history(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<Vec<PhaseChange>> {
+    sqlx::query_as!(
+        PhaseChange,
+        r#"select c.changed_on, f.name as "from_phase?", p.name as phase, c.decision, c.comment, u.display_name as "changed_by?"
+           from phase_changes c
+           join phases p on p.id = c.phase_id
+           left join phases f on f.id = c.from_phase_id
+           left join users u on u.id = c.changed_by
+           where c.product_id = $1
+           order by c.changed_on desc, c.created_at desc"#,
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Records a phase change and moves the product to its new phase.
+pub async fn record_phase_change(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    from_phase: Option<Uuid>,
+    change: &PhaseChangeInput,
+    changed_by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into phase_changes (product_id, from_phase_id, phase_id, changed_on, comment, decision, changed_by)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+        product_id,
+        from_phase,
+        change.phase_id,
+        change.changed_on,
+        change.comment,
+        change.decision.map(Decision::code),
+        changed_by
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update products set phase_id = $2, phase_since = $3, updated_at = now() where id = $1",
+        product_id,
+        change.phase_id,
+        change.changed_on
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub struct ListedProduct {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+}
+
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ListedProduct>> {
+    sqlx::query_as!(
+        ListedProduct,
+        r#"select slug, name, description, archived_at is not null as "archived!" from products order by archived_at is not null, lower(name)"#
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,85 @@
+//! `ProductSheet`: the product named by the URL's slug, who is looking at it, and whether they
+//! may edit it. A former slug redirects to the current one.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::FromRequestParts,
+    http::{Method, StatusCode, request::Parts},
+};
+
+use crate::{
+    app::AppState,
+    auth::{Viewer, model::Role},
+    error::{AppError, AppResult},
+    web::Path,
+};
+
+use super::db::{self, Product};
+
+pub struct ProductSheet {
+    pub viewer: Viewer,
+    pub product: Product,
+    /// Admins edit everything; editors edit the products they are members of; readers nothing.
+    pub can_edit: bool,
+}
+
+impl ProductSheet {
+    pub fn require_edit(&self) -> AppResult<()> {
+        if self.can_edit {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// `/produits/{slug}` followed by `rest`.
+    pub fn url(&self, rest: &str) -> String {
+        format!("/produits/{}{rest}", self.product.input.slug)
+    }
+}
+
+impl FromRequestParts<AppState> for ProductSheet {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let Path(params) =
+            Path::<HashMap<String, String>>::from_request_parts(parts, state).await?;
+        let slug = params.get("slug").ok_or(AppError::NotFound)?;
+        let Some(product) = db::find_by_slug(&state.db, slug).await? else {
+            let current = db::renamed_to(&state.db, slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let old_prefix = format!("/produits/{slug}");
+            let path_and_query = parts
+                .uri
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or_default();
+            let rest = path_and_query.strip_prefix(&old_prefix).unwrap_or_default();
+            let status = if parts.method == Method::GET || parts.method == Method::HEAD {
+                StatusCode::MOVED_PERMANENTLY
+            } else {
+                StatusCode::PERMANENT_REDIRECT
+            };
+            return Err(AppError::Moved {
+                location: format!("/produits/{current}{rest}"),
+                status,
+            });
+        };
+        let can_edit = match viewer.user.role {
+            Role::Admin => true,
+            Role::Editor => db::is_member(&state.db, product.id, viewer.user.id).await?,
+            Role::Reader => false,
+        };
+        Ok(Self {
+            viewer,
+            product,
+            can_edit,
+        })
+    }
+}

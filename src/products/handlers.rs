@@ -1,0 +1,860 @@
+//! Product sheet handlers: create, show, edit (versioned), archive / restore, phase changes,
+//! members and history. Every write is audited in its own transaction.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    audit::{self, Action, FieldChange},
+    auth::{Viewer, extract::session_error, model::Role},
+    error::{AppError, AppResult},
+    web::{
+        Choice, FieldErrors, Flash, Form, Layout, Query,
+        conflict::{self, Conflict},
+        filters,
+    },
+};
+
+use super::{
+    db,
+    extract::ProductSheet,
+    model::{
+        Decision, PhaseChangeInput, PhaseForm, ProductForm, ProductInput, RefItem, Rgaa, Typology,
+    },
+    views::*,
+};
+
+const ENTITY: &str = "product";
+/// The first entry of every product's phase history.
+pub const REGISTERED: &str = "Produit enregistré dans Boussole.";
+const SLUG_TAKEN: &str =
+    "Cet identifiant d’adresse est déjà utilisé par un autre produit : choisissez-en un autre.";
+
+fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}
+
+async fn flash(viewer: &Viewer, message: Flash) -> AppResult<()> {
+    message.push(&viewer.session).await.map_err(session_error)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    layout: Layout,
+    title: String,
+    action: String,
+    cancel: String,
+    form: ProductForm,
+    errors: FieldErrors,
+    directions: &[RefItem],
+    phases: Option<&[RefItem]>,
+    conflict: Option<Conflict>,
+) -> ProductFormPage {
+    ProductFormPage {
+        directions: Choice::list(
+            directions
+                .iter()
+                .map(|d| (d.id.to_string(), d.name.clone())),
+            &form.direction_id,
+        ),
+        typologies: Choice::list(Typology::ALL.map(|t| (t.code(), t.label())), &form.typology),
+        rgaa: Choice::list(Rgaa::ALL.map(|r| (r.code(), r.label())), &form.rgaa),
+        phases: phases.map(|phases| {
+            Choice::list(
+                phases.iter().map(|p| {
+                    (
+                        p.id.to_string(),
+                        if p.optional {
+                            format!("{} (facultative)", p.name)
+                        } else {
+                            p.name.clone()
+                        },
+                    )
+                }),
+                &form.phase_id,
+            )
+        }),
+        layout,
+        title,
+        action,
+        cancel,
+        form,
+        errors,
+        conflict,
+    }
+}
+
+fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+    let products = db::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| ListRow {
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            archived: p.archived,
+        })
+        .collect();
+    let can_create = viewer.user.role != Role::Reader;
+    Ok(Html(
+        ListPage {
+            layout: viewer.layout.in_section("produits"),
+            products,
+            can_create,
+        }
+        .render()?,
+    ))
+}
+
+fn require_creator(viewer: &Viewer) -> AppResult<()> {
+    if viewer.user.role == Role::Reader {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+    require_creator(&viewer)?;
+    let directions = db::directions(&state.db).await?;
+    let phases = db::phases(&state.db).await?;
+    let form = ProductForm {
+        rgaa: Rgaa::Non.code().into(),
+        phase_id: phases.first().map(|p| p.id.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    let page = form_page(
+        viewer.layout.in_section("produits"),
+        "Créer un produit".into(),
+        "/produits".into(),
+        "/produits".into(),
+        form,
+        FieldErrors::new(),
+        &directions,
+        Some(&phases),
+        None,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ProductForm>,
+) -> AppResult<Response> {
+    require_creator(&viewer)?;
+    let directions = db::directions(&state.db).await?;
+    let phases = db::phases(&state.db).await?;
+    let parsed = form.parse(&directions, today());
+    let phase = Uuid::parse_str(form.phase_id.trim())
+        .ok()
+        .and_then(|id| phases.iter().find(|p| p.id == id));
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if phase.is_none() {
+        errors.insert(
+            "phase_id",
+            "Choisissez la phase actuelle du produit.".into(),
+        );
+    }
+    if let (Ok(input), Some(phase)) = (&parsed, phase) {
+        if db::slug_taken(&state.db, &input.slug, None).await? {
+            errors.insert("slug", SLUG_TAKEN.into());
+        } else {
+            match insert_product(&state, &viewer, input, phase, &directions).await {
+                Ok(()) => {
+                    flash(
+                        &viewer,
+                        Flash::success(format!("Le produit « {} » a été créé.", input.name)),
+                    )
+                    .await?;
+                    return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
+                }
+                Err(AppError::Database(sqlx::Error::Database(e)))
+                    if e.constraint() == Some("products_slug_key") =>
+                {
+                    errors.insert("slug", SLUG_TAKEN.into());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let page = form_page(
+        viewer.layout.in_section("produits"),
+        "Créer un produit".into(),
+        "/produits".into(),
+        "/produits".into(),
+        form,
+        errors,
+        &directions,
+        Some(&phases),
+        None,
+    );
+    render(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+async fn insert_product(
+    state: &AppState,
+    viewer: &Viewer,
+    input: &ProductInput,
+    phase: &RefItem,
+    directions: &[RefItem],
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let id = db::insert(&mut tx, input, phase.id, today(), viewer.user.id).await?;
+    let first = PhaseChangeInput {
+        phase_id: phase.id,
+        changed_on: today(),
+        comment: REGISTERED.into(),
+        decision: None,
+    };
+    db::record_phase_change(&mut tx, id, None, &first, viewer.user.id).await?;
+    if viewer.user.role == Role::Editor {
+        // Whoever creates a product can edit it.
+        db::add_member(&mut tx, id, viewer.user.id).await?;
+    }
+    let mut changes = audit::model::created(&input.fields(directions));
+    changes.push(FieldChange {
+        field: "phase".into(),
+        label: "Phase".into(),
+        before: String::new(),
+        after: phase.name.clone(),
+    });
+    audit::db::record(
+        &mut tx,
+        &viewer.user,
+        id,
+        ENTITY,
+        id,
+        Action::Create,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+    let history = db::phase_history(&state.db, sheet.product.id).await?;
+    let members = db::members(&state.db, sheet.product.id).await?;
+    let p = sheet.product;
+    let input = &p.input;
+    let mut links = Vec::new();
+    for (label, url) in [
+        ("Site du produit", &input.public_url),
+        ("Dépôt de code", &input.repository_url),
+        ("Statistiques", &input.stats_url),
+    ] {
+        if let Some(url) = url {
+            links.push(Link {
+                label,
+                url: url.clone(),
+            });
+        }
+    }
+    let page = SheetPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug: input.slug.clone(),
+        name: input.name.clone(),
+        description: input.description.clone(),
+        direction: p.direction_name.clone(),
+        typology: input.typology.label().into(),
+        phase: p.phase_name.clone(),
+        phase_since: filters::date_short(p.phase_since),
+        days_in_phase: (today() - p.phase_since).num_days(),
+        archived: p.archived,
+        links,
+        compliance: compliance_badges(input),
+        updated: filters::datetime_short(p.updated_at),
+        can_edit: sheet.can_edit,
+        phase_history: history
+            .into_iter()
+            .map(|c| PhaseRow {
+                date: filters::date_short(c.changed_on),
+                from: c.from_phase,
+                to: c.phase,
+                decision: c
+                    .decision
+                    .as_deref()
+                    .and_then(Decision::parse)
+                    .map(|d| d.label().to_owned()),
+                comment: c.comment,
+                by: c.changed_by.unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        members: members.into_iter().map(|m| m.name).collect(),
+    };
+    Ok(Html(page.render()?))
+}
+
+pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {
+    let rgaa_kind = match input.rgaa {
+        Rgaa::Total => "success",
+        Rgaa::Partiel => "warning",
+        Rgaa::Non => "error",
+    };
+    vec![
+        Badge {
+            label: format!("RGAA : {}", input.rgaa.label().to_lowercase()),
+            kind: rgaa_kind,
+        },
+        Badge {
+            label: if input.dsfr {
+                "DSFR".into()
+            } else {
+                "Sans DSFR".into()
+            },
+            kind: if input.dsfr { "success" } else { "warning" },
+        },
+        Badge {
+            label: match input.homologation_date {
+                Some(date) if input.homologated => {
+                    format!("Homologué le {}", filters::date_short(date))
+                }
+                _ if input.homologated => "Homologué".into(),
+                _ => "Non homologué".into(),
+            },
+            kind: if input.homologated {
+                "success"
+            } else {
+                "error"
+            },
+        },
+        Badge {
+            label: if input.rgpd_register {
+                "Registre RGPD".into()
+            } else {
+                "Hors registre RGPD".into()
+            },
+            kind: if input.rgpd_register {
+                "success"
+            } else {
+                "error"
+            },
+        },
+    ]
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let directions = db::directions(&state.db).await?;
+    let form = ProductForm::from_input(&sheet.product.input, sheet.product.version);
+    let (action, cancel) = (sheet.url("/modifier"), sheet.url(""));
+    let page = form_page(
+        sheet.viewer.layout.in_section("produits"),
+        format!("Modifier « {} »", sheet.product.input.name),
+        action,
+        cancel,
+        form,
+        FieldErrors::new(),
+        &directions,
+        None,
+        None,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(mut form): Form<ProductForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let directions = db::directions(&state.db).await?;
+    let before = &sheet.product;
+    let title = format!("Modifier « {} »", before.input.name);
+    let mut errors = FieldErrors::new();
+    match form.parse(&directions, today()) {
+        Err(e) => errors = e,
+        Ok(input)
+            if input.slug != before.input.slug
+                && db::slug_taken(&state.db, &input.slug, Some(before.id)).await? =>
+        {
+            errors.insert("slug", SLUG_TAKEN.into());
+        }
+        Ok(input) => {
+            // A missing or garbled version can only be stale.
+            let sent_version = form.version.trim().parse::<i32>().unwrap_or(0);
+            let changes = audit::model::diff(
+                &before.input.fields(&directions),
+                &input.fields(&directions),
+            );
+            if changes.is_empty() && sent_version == before.version {
+                flash(
+                    &sheet.viewer,
+                    Flash::info("Aucune modification à enregistrer."),
+                )
+                .await?;
+                return Ok(Redirect::to(&sheet.url("")).into_response());
+            }
+            let mut tx = state.db.begin().await?;
+            let updated = db::update(&mut tx, before.id, sent_version, &input).await;
+            let updated = match updated {
+                Err(sqlx::Error::Database(e)) if e.constraint() == Some("products_slug_key") => {
+                    errors.insert("slug", SLUG_TAKEN.into());
+                    None
+                }
+                other => Some(other?),
+            };
+            if let Some(rows) = updated {
+                if conflict::is_stale(rows) {
+                    drop(tx);
+                    return conflict_page(&state, sheet, form, input, &directions).await;
+                }
+                if input.slug != before.input.slug {
+                    db::remember_old_slug(&mut tx, before.id, &before.input.slug, &input.slug)
+                        .await?;
+                }
+                audit::db::record(
+                    &mut tx,
+                    &sheet.viewer.user,
+                    before.id,
+                    ENTITY,
+                    before.id,
+                    Action::Update,
+                    &changes,
+                )
+                .await?;
+                tx.commit().await?;
+                flash(
+                    &sheet.viewer,
+                    Flash::success("Les modifications ont été enregistrées."),
+                )
+                .await?;
+                return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
+            }
+        }
+    }
+    form.version = form.version.trim().to_owned();
+    let (action, cancel) = (sheet.url("/modifier"), sheet.url(""));
+    let page = form_page(
+        sheet.viewer.layout.in_section("produits"),
+        title,
+        action,
+        cancel,
+        form,
+        errors,
+        &directions,
+        None,
+        None,
+    );
+    render(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// Someone saved first: show what they saved beside what this person typed, and offer the
+/// form again, filled with this person's input, on the fresh version.
+async fn conflict_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    mut form: ProductForm,
+    yours: ProductInput,
+    directions: &[RefItem],
+) -> AppResult<Response> {
+    let fresh = db::find_by_slug(&state.db, &sheet.product.input.slug).await?;
+    let fresh = match fresh {
+        Some(fresh) => fresh,
+        // Renamed meanwhile: find it through its old slug.
+        None => {
+            let slug = db::renamed_to(&state.db, &sheet.product.input.slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            db::find_by_slug(&state.db, &slug)
+                .await?
+                .ok_or(AppError::NotFound)?
+        }
+    };
+    let last = audit::db::last_change(&state.db, ENTITY, fresh.id).await?;
+    let conflict = Conflict::new(
+        &fresh.input.fields(directions),
+        &yours.fields(directions),
+        last,
+    );
+    form.version = fresh.version.to_string();
+    let page = form_page(
+        sheet.viewer.layout.in_section("produits"),
+        format!("Modifier « {} »", fresh.input.name),
+        format!("/produits/{}/modifier", fresh.input.slug),
+        format!("/produits/{}", fresh.input.slug),
+        form,
+        FieldErrors::new(),
+        directions,
+        None,
+        Some(conflict),
+    );
+    render(StatusCode::CONFLICT, page)
+}
+
+pub async fn archive_confirm(sheet: ProductSheet) -> AppResult<Response> {
+    sheet.require_edit()?;
+    if sheet.product.archived {
+        return Ok(Redirect::to(&sheet.url("")).into_response());
+    }
+    let page = ArchivePage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        layout: sheet.viewer.layout.in_section("produits"),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+async fn set_archived(
+    state: &AppState,
+    sheet: &ProductSheet,
+    archived: bool,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let mut tx = state.db.begin().await?;
+    if db::set_archived(&mut tx, sheet.product.id, archived).await? == 1 {
+        let (action, change) = if archived {
+            (Action::Archive, ("Actif", "Archivé"))
+        } else {
+            (Action::Restore, ("Archivé", "Actif"))
+        };
+        let changes = [FieldChange {
+            field: "status".into(),
+            label: "Statut".into(),
+            before: change.0.into(),
+            after: change.1.into(),
+        }];
+        audit::db::record(
+            &mut tx,
+            &sheet.viewer.user,
+            sheet.product.id,
+            ENTITY,
+            sheet.product.id,
+            action,
+            &changes,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let message = if archived {
+        "Le produit est archivé : il n’apparaît plus dans le portefeuille mais reste consultable."
+    } else {
+        "Le produit est restauré : il apparaît de nouveau dans le portefeuille."
+    };
+    flash(&sheet.viewer, Flash::success(message)).await?;
+    Ok(Redirect::to(&sheet.url("")).into_response())
+}
+
+pub async fn archive(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+    set_archived(&state, &sheet, true).await
+}
+
+pub async fn restore(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+    set_archived(&state, &sheet, false).await
+}
+
+async fn phase_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    form: PhaseForm,
+    errors: FieldErrors,
+) -> AppResult<PhasePage> {
+    let phases = db::phases(&state.db).await?;
+    Ok(PhasePage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        current_phase: sheet.product.phase_name.clone(),
+        since: filters::date_short(sheet.product.phase_since),
+        phases: Choice::list(
+            phases
+                .iter()
+                .filter(|p| p.id != sheet.product.phase_id)
+                .map(|p| (p.id.to_string(), p.name.clone())),
+            &form.phase_id,
+        ),
+        decisions: Choice::list(
+            std::iter::once(("", "Aucune décision du comité"))
+                .chain(Decision::ALL.map(|d| (d.code(), d.label()))),
+            &form.decision,
+        ),
+        today: today().to_string(),
+        layout: sheet.viewer.layout.in_section("produits"),
+        form,
+        errors,
+    })
+}
+
+pub async fn phase_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let form = PhaseForm {
+        changed_on: today().to_string(),
+        ..Default::default()
+    };
+    Ok(Html(
+        phase_page(&state, sheet, form, FieldErrors::new())
+            .await?
+            .render()?,
+    ))
+}
+
+pub async fn change_phase(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<PhaseForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let phases = db::phases(&state.db).await?;
+    let p = &sheet.product;
+    match form.parse(&phases, p.phase_id, p.phase_since, today()) {
+        Err(errors) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            phase_page(&state, sheet, form, errors).await?,
+        ),
+        Ok(change) => {
+            let new_name = phases
+                .iter()
+                .find(|ph| ph.id == change.phase_id)
+                .map(|ph| ph.name.clone())
+                .unwrap_or_default();
+            let mut changes = vec![
+                FieldChange {
+                    field: "phase".into(),
+                    label: "Phase".into(),
+                    before: p.phase_name.clone(),
+                    after: new_name.clone(),
+                },
+                FieldChange {
+                    field: "phase_since".into(),
+                    label: "Date du changement".into(),
+                    before: filters::date_short(p.phase_since),
+                    after: filters::date_short(change.changed_on),
+                },
+                FieldChange {
+                    field: "comment".into(),
+                    label: "Commentaire".into(),
+                    before: String::new(),
+                    after: change.comment.clone(),
+                },
+            ];
+            if let Some(decision) = change.decision {
+                changes.push(FieldChange {
+                    field: "decision".into(),
+                    label: "Décision du comité produit".into(),
+                    before: String::new(),
+                    after: decision.label().into(),
+                });
+            }
+            let mut tx = state.db.begin().await?;
+            db::record_phase_change(
+                &mut tx,
+                p.id,
+                Some(p.phase_id),
+                &change,
+                sheet.viewer.user.id,
+            )
+            .await?;
+            audit::db::record(
+                &mut tx,
+                &sheet.viewer.user,
+                p.id,
+                ENTITY,
+                p.id,
+                Action::ChangePhase,
+                &changes,
+            )
+            .await?;
+            tx.commit().await?;
+            flash(
+                &sheet.viewer,
+                Flash::success(format!("Le produit est passé en phase {new_name}.")),
+            )
+            .await?;
+            Ok(Redirect::to(&sheet.url("")).into_response())
+        }
+    }
+}
+
+async fn members_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    error: Option<String>,
+) -> AppResult<MembersPage> {
+    let members = db::members(&state.db, sheet.product.id).await?;
+    let candidates = if sheet.can_edit {
+        db::member_candidates(&state.db, sheet.product.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(MembersPage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                user_id: m.user_id.to_string(),
+                name: m.name,
+                email: m.email,
+                active: m.active,
+            })
+            .collect(),
+        candidates: Choice::list(
+            candidates
+                .into_iter()
+                .map(|c| (c.user_id.to_string(), format!("{} ({})", c.name, c.email))),
+            "",
+        ),
+        can_edit: sheet.can_edit,
+        error,
+        layout: sheet.viewer.layout.in_section("produits"),
+    })
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
+    Ok(Html(members_page(&state, sheet, None).await?.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MemberForm {
+    user_id: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let user_id = Uuid::parse_str(form.user_id.trim()).ok();
+    let mut tx = state.db.begin().await?;
+    let added = match user_id {
+        Some(id) => db::add_member(&mut tx, sheet.product.id, id).await?,
+        None => None,
+    };
+    let Some(name) = added else {
+        drop(tx);
+        let page = members_page(
+            &state,
+            sheet,
+            Some("Choisissez un éditeur actif qui n’est pas encore membre.".into()),
+        )
+        .await?;
+        return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+    };
+    let changes = [FieldChange {
+        field: "member".into(),
+        label: "Membre".into(),
+        before: String::new(),
+        after: name.clone(),
+    }];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "member",
+        user_id.unwrap_or_default(),
+        Action::AddMember,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet.viewer,
+        Flash::success(format!("{name} peut désormais modifier ce produit.")),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/membres")).into_response())
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let user_id = Uuid::parse_str(form.user_id.trim()).map_err(|_| AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let name = db::remove_member(&mut tx, sheet.product.id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let changes = [FieldChange {
+        field: "member".into(),
+        label: "Membre".into(),
+        before: name.clone(),
+        after: String::new(),
+    }];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "member",
+        user_id,
+        Action::RemoveMember,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet.viewer,
+        Flash::success(format!("{name} ne fait plus partie des membres.")),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/membres")).into_response())
+}
+
+pub const HISTORY_PAGE_SIZE: i64 = 30;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HistoryQuery {
+    page: Option<String>,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<HistoryQuery>,
+) -> AppResult<Html<String>> {
+    let page = query
+        .page
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1);
+    let mut events = audit::db::product_history(
+        &state.db,
+        sheet.product.id,
+        HISTORY_PAGE_SIZE + 1,
+        (page - 1) * HISTORY_PAGE_SIZE,
+    )
+    .await?;
+    let has_next = events.len() as i64 > HISTORY_PAGE_SIZE;
+    events.truncate(HISTORY_PAGE_SIZE as usize);
+    let page = HistoryPage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        events: events
+            .into_iter()
+            .map(|e| HistoryRow {
+                when: filters::datetime_short(e.at),
+                sentence: audit::model::sentence(&e.actor_name, &e.action, &e.changes),
+                changes: e.changes,
+            })
+            .collect(),
+        page,
+        has_next,
+        layout: sheet.viewer.layout.in_section("produits"),
+    };
+    Ok(Html(page.render()?))
+}

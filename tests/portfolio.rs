@@ -1,0 +1,205 @@
+//! The portfolio dashboard: filters, search, sort, counts, CSV, constant query count.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use boussole::auth::model::Role;
+use common::{TestApp, count_queries};
+use sqlx::PgPool;
+
+/// Inserts `n` products straight into the database, spread over directions, phases, typologies.
+async fn seed(db: &PgPool, n: i32) {
+    sqlx::query(
+        "insert into products (slug, name, description, direction_id, typology, phase_id, phase_since, rgaa)
+         select 'produit-' || i, 'Produit ' || i, 'Description ' || i,
+                (select id from directions order by position offset (i % 5) limit 1),
+                (array['dossiers','contenus','demarches','statistiques'])[1 + i % 4],
+                (select id from phases order by position offset (i % 6) limit 1),
+                current_date - i, 'non'
+         from generate_series(1, $1) as i",
+    )
+    .bind(n)
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
+    let app = TestApp::new(db);
+    seed(&app.db, 12).await;
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+
+    let all = client.get("/").await;
+    assert_eq!(all.texts("#portefeuille tbody tr").len(), 12);
+    assert_eq!(all.text("#portefeuille caption"), "12 produits affichés");
+    let headers = all.texts("#portefeuille thead th");
+    assert_eq!(
+        headers,
+        [
+            "Produit ▲",
+            "Direction",
+            "Typologie",
+            "Phase",
+            "Jours dans la phase",
+            "Conformité",
+            "Dernière mise à jour"
+        ]
+    );
+    // Counts per phase: 12 products over 6 phases.
+    assert!(
+        all.texts(".bsl-phase-counts li")
+            .iter()
+            .all(|c| c.ends_with(": 2"))
+    );
+
+    let mvp: uuid::Uuid = sqlx::query_scalar("select id from phases where name = 'MVP'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let filtered = client.get(&format!("/?phase={mvp}")).await;
+    let phases: Vec<String> = filtered.texts("#portefeuille tbody tr td:nth-child(4)");
+    assert_eq!(phases, ["MVP", "MVP"]);
+
+    let sante: uuid::Uuid = sqlx::query_scalar("select id from directions where name = 'Santé'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let by_direction = client
+        .get(&format!("/?direction={sante}&typologie=contenus"))
+        .await;
+    for row in by_direction.texts("#portefeuille tbody tr") {
+        assert!(
+            row.contains("Santé") && row.contains("Gestion de contenus"),
+            "{row}"
+        );
+    }
+
+    let search = client.get("/?q=DESCRIPTION+11").await;
+    assert_eq!(
+        search.texts("#portefeuille tbody tr td:first-child"),
+        ["Produit 11"]
+    );
+
+    let by_days = client.get("/?tri=jours&ordre=desc").await;
+    let names = by_days.texts("#portefeuille tbody tr td:first-child");
+    assert_eq!(names.first().unwrap(), "Produit 12");
+    assert_eq!(names.last().unwrap(), "Produit 1");
+    let sorted_header = by_days.html();
+    let th = sorted_header
+        .select(&scraper::Selector::parse("th[aria-sort]").unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(th.value().attr("aria-sort"), Some("descending"));
+
+    // Nonsense in the URL is ignored, not an error.
+    assert_eq!(
+        client
+            .get("/?phase=rien&tri=%3Cx%3E&archives=peut-etre")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_csv_export_has_exactly_the_rows_and_columns_shown(db: PgPool) {
+    let app = TestApp::new(db);
+    seed(&app.db, 12).await;
+    sqlx::query("update products set name = '=SOMME(A1)' where slug = 'produit-3'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let query = "?typologie=statistiques&tri=jours";
+    let page = client.get(&format!("/{query}")).await;
+    let export = client.get(&format!("/portefeuille.csv{query}")).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        export.header("content-disposition").unwrap(),
+        format!("attachment; filename=\"portefeuille-{today}.csv\"")
+    );
+    assert!(
+        export.body.starts_with('\u{feff}'),
+        "a BOM for spreadsheets"
+    );
+
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(export.body.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let shown_headers: Vec<String> = page
+        .texts("#portefeuille thead th")
+        .into_iter()
+        .map(|h| h.trim_end_matches([' ', '▲', '▼']).to_owned())
+        .collect();
+    assert_eq!(headers, shown_headers);
+    let csv_names: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    let shown_names = page.texts("#portefeuille tbody tr td:first-child");
+    assert_eq!(csv_names.len(), 3);
+    assert_eq!(
+        csv_names
+            .iter()
+            .map(|n| n.trim_start_matches('\''))
+            .collect::<Vec<_>>(),
+        shown_names
+    );
+    assert!(
+        csv_names.contains(&"'=SOMME(A1)".to_owned()),
+        "formulas are neutralised"
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_dashboard_runs_as_many_queries_for_1000_products_as_for_10(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    seed(&app.db, 10).await;
+    let (small, small_count) = count_queries(client.get("/")).await;
+    assert_eq!(small.texts("#portefeuille tbody tr").len(), 10);
+
+    sqlx::query("delete from products")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    seed(&app.db, 1000).await;
+    let (large, large_count) = count_queries(client.get("/")).await;
+    assert_eq!(large.texts("#portefeuille tbody tr").len(), 1000);
+
+    assert!(small_count > 0, "the counter sees the queries");
+    assert_eq!(small_count, large_count);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn an_empty_portfolio_says_so_and_invites_to_create(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut editor, _) = app.signed_in(Role::Editor).await;
+    let page = editor.get("/").await;
+    assert_eq!(
+        page.text(".fr-callout__title"),
+        "Aucun produit pour le moment"
+    );
+    assert!(page.text(".fr-callout").contains("Créer un produit"));
+    let (mut reader, _) = app.signed_in(Role::Reader).await;
+    assert!(
+        !reader
+            .get("/")
+            .await
+            .text(".fr-callout")
+            .contains("Créer un produit")
+    );
+}
