@@ -237,3 +237,107 @@ async fn an_admin_changes_roles_but_not_their_own(db: PgPool) {
         .await;
     assert_eq!(garbage.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn an_admin_renames_reorders_and_extends_the_phases(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let page = admin.get("/admin/phases").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let names = |page: &common::Page| {
+        let html = page.html();
+        html.select(&scraper::Selector::parse("tbody input[name=name]").unwrap())
+            .map(|i| i.value().attr("value").unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&page),
+        [
+            "Idée",
+            "POC",
+            "MVP",
+            "Construction",
+            "Généralisation",
+            "Arrêt"
+        ]
+    );
+
+    let build: uuid::Uuid = sqlx::query_scalar("select id from phases where name = 'Construction'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let renamed = admin
+        .post(
+            &format!("/admin/phases/{build}/renommer"),
+            &[("name", "Passage à l’échelle")],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    admin
+        .post(&format!("/admin/phases/{build}/monter"), &[])
+        .await;
+    admin
+        .post(
+            "/admin/phases",
+            &[("name", "Maintenance"), ("optional", "on")],
+        )
+        .await;
+    let page = admin.get("/admin/phases").await;
+    assert_eq!(
+        names(&page),
+        [
+            "Idée",
+            "POC",
+            "Passage à l’échelle",
+            "MVP",
+            "Généralisation",
+            "Arrêt",
+            "Maintenance"
+        ]
+    );
+
+    let mvp: uuid::Uuid = sqlx::query_scalar("select id from phases where name = 'MVP'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let taken = admin
+        .post(
+            &format!("/admin/phases/{mvp}/renommer"),
+            &[("name", "Idée")],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        taken.text(&format!("#erreur-{mvp}")),
+        "Ce nom est déjà pris par une autre phase de la liste."
+    );
+    let empty = admin.post("/admin/directions", &[("name", "   ")]).await;
+    assert_eq!(empty.text("#erreur-nouveau"), "Saisissez un nom.");
+    assert_eq!(
+        admin.get("/admin/inconnue").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let (mut editor, _) = app.signed_in(Role::Editor).await;
+    assert_eq!(
+        editor.get("/admin/phases").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        editor
+            .post("/admin/directions", &[("name", "Pirate")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        editor
+            .post(
+                &format!("/admin/phases/{mvp}/renommer"),
+                &[("name", "Pirate")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -184,7 +184,10 @@ async fn the_dashboard_runs_as_many_queries_for_1000_products_as_for_10(db: PgPo
 
     assert!(small_count > 0, "the counter sees the queries");
     eprintln!("dashboard queries: {small_count} for 10 products, {large_count} for 1000");
-    assert_eq!(small_count, large_count, "queries for 10 products: {small_count}, for 1000: {large_count}");
+    assert_eq!(
+        small_count, large_count,
+        "queries for 10 products: {small_count}, for 1000: {large_count}"
+    );
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]

@@ -118,7 +118,7 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
             && badges.contains("Homologué le 15/03/2025")
             && badges.contains("Hors registre RGPD")
     );
-    assert!(sheet.text(".fr-links-group").contains("Site du produit"));
+    assert!(sheet.text(".bsl-links").contains("Site du produit"));
     // The creator is a member and may edit.
     assert!(sheet.text(".fr-btns-group").contains("Modifier la fiche"));
     assert!(

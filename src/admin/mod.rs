@@ -1,6 +1,8 @@
-//! Administration of accounts: list, create, change role, deactivate / reactivate.
+//! Administration: accounts (list, create, change role, deactivate / reactivate) and the
+//! reference lists (directions, phases).
 
 mod handlers;
+pub mod reference;
 mod views;
 
 use axum::{
@@ -26,4 +28,8 @@ pub fn router() -> Router<AppState> {
             "/admin/utilisateurs/{id}/reactiver",
             post(handlers::reactivate),
         )
+        .route("/admin/{list}", get(reference::show).post(reference::add))
+        .route("/admin/{list}/{id}/renommer", post(reference::rename))
+        .route("/admin/{list}/{id}/monter", post(reference::move_up))
+        .route("/admin/{list}/{id}/descendre", post(reference::move_down))
 }

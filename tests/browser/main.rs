@@ -139,3 +139,319 @@ async fn an_admin_signs_in_with_the_keyboard_visits_every_page_and_signs_out(db:
     browser.close().await;
     server.stop().await;
 }
+
+/// Fills a field found by id, replacing what it held.
+async fn fill(c: &fantoccini::Client, id: &str, value: &str) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn choose(c: &fantoccini::Client, id: &str, label: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .select_by_label(label)
+        .await
+        .unwrap();
+}
+
+async fn screenshot(c: &fantoccini::Client, name: &str) {
+    // Set BOUSSOLE_SCREENSHOTS to a folder to look at the pages the journey visits.
+    if let Ok(dir) = std::env::var("BOUSSOLE_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portfolio(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let editor = create_user(&db, Role::Editor, "Marie Dupont").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &editor.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the empty portfolio").await;
+
+    // A first try with mistakes: the form comes back with messages and what was typed.
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    browser.assert_accessible("the product form").await;
+    fill(c, "name", "Signalement Maltraitance").await;
+    fill(c, "public_url", "pas-une-adresse").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = c
+        .wait()
+        .for_element(Locator::Id("public_url-erreur"))
+        .await
+        .unwrap();
+    assert!(
+        error
+            .text()
+            .await
+            .unwrap()
+            .starts_with("Saisissez une adresse web complète")
+    );
+    assert_eq!(
+        c.find(Locator::Id("name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Signalement Maltraitance")
+    );
+    screenshot(c, "product-form-errors").await;
+    browser
+        .assert_accessible("the product form with its errors")
+        .await;
+
+    fill(c, "public_url", "https://signalement.social.gouv.fr").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    choose(c, "rgaa", "Partiellement conforme").await;
+    c.find(Locator::Css("label[for=dsfr]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Signalement Maltraitance']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/produits/signalement-maltraitance"
+    );
+    screenshot(c, "product-sheet").await;
+    browser.assert_accessible("the product sheet").await;
+
+    // Change the phase through its own small form.
+    c.find(Locator::LinkText("Changer de phase"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Changer de phase']"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//button[text()='Enregistrer le changement de phase']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Id("comment-erreur"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the phase form with its errors")
+        .await;
+    choose(c, "phase_id", "MVP").await;
+    fill(c, "comment", "Premier usage réel validé par le comité").await;
+    choose(c, "decision", "Go").await;
+    c.find(Locator::XPath(
+        "//button[text()='Enregistrer le changement de phase']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let badge = c.wait().for_element(Locator::Id("phase")).await.unwrap();
+    // The DSFR shows badges in capitals.
+    assert_eq!(badge.text().await.unwrap().to_lowercase(), "phase : mvp");
+
+    c.find(Locator::LinkText("Historique des modifications"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = c
+        .wait()
+        .for_element(Locator::Css(".bsl-history li p strong"))
+        .await
+        .unwrap();
+    assert_eq!(
+        first.text().await.unwrap(),
+        "Marie Dupont a changé la phase de Idée à MVP"
+    );
+    browser.assert_accessible("the history page").await;
+
+    // The portfolio, filtered by phase with the form, as a bookmarkable URL.
+    c.goto(&server.url("/")).await.unwrap();
+    choose(c, "phase", "MVP").await;
+    c.find(Locator::XPath("//button[text()='Filtrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//caption[text()='1 produit affiché']"))
+        .await
+        .unwrap();
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .query()
+            .unwrap_or_default()
+            .contains("phase=")
+    );
+    let row = c
+        .find(Locator::Css("#portefeuille tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("Signalement Maltraitance") && row.contains("MVP"),
+        "{row}"
+    );
+    screenshot(c, "portfolio").await;
+    browser.assert_accessible("the filtered portfolio").await;
+
+    browser.close().await;
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let admin = create_user(&db, Role::Admin, "Alice Martin").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &admin.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+
+    c.goto(&server.url("/admin/phases")).await.unwrap();
+    browser.assert_accessible("the phases list").await;
+    fill(c, "nouveau", "Idée").await;
+    c.find(Locator::XPath("//button[text()='Ajouter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("erreur-nouveau"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the phases list with an error")
+        .await;
+    c.goto(&server.url("/admin/directions")).await.unwrap();
+    browser.assert_accessible("the directions list").await;
+
+    // A product edited in two tabs: the second save meets the conflict page.
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Double Onglet").await;
+    choose(c, "direction_id", "Santé").await;
+    choose(c, "typology", "Statistiques").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Double Onglet']"))
+        .await
+        .unwrap();
+    c.goto(&server.url("/produits/double-onglet/modifier"))
+        .await
+        .unwrap();
+    sqlx::query("update products set description = 'Changé ailleurs', version = version + 1")
+        .execute(&db)
+        .await
+        .unwrap();
+    fill(c, "description", "Ma description").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.bsl-conflict"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("description"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Ma description")
+    );
+    screenshot(c, "conflict").await;
+    browser.assert_accessible("the conflict page").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Double Onglet']"))
+        .await
+        .unwrap();
+    assert!(
+        c.find(Locator::Css(".fr-text--lead"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Ma description")
+    );
+
+    browser.close().await;
+    server.stop().await;
+}
