@@ -31,7 +31,7 @@ use tracing::Span;
 
 use crate::{
     admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, ops, pages,
-    portfolio, products, web,
+    portfolio, products, vision, web,
 };
 
 /// Request bodies above this size get the 413 page.
@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(portfolio::router())
         .merge(products::router())
+        .merge(vision::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(pages::router())

@@ -13,6 +13,7 @@ use crate::{
         self,
         model::{Decision, PhaseChangeInput, ProductInput, Rgaa, Typology},
     },
+    vision::{self, model::VisionText},
 };
 
 /// The password of every demo account. Demo data only: never load it on a real instance.
@@ -466,7 +467,93 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         if let Some(editor) = editor.as_ref().filter(|_| index % 3 == 0) {
             products::db::add_member(&mut tx, id, editor.id).await?;
         }
+        let author = editor.as_ref().filter(|_| index % 3 == 0).unwrap_or(&admin);
+        demo_vision(&mut tx, id, index, name, description, author, &admin).await?;
         tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Two or three versions of a plausible vision: most end complete, some stay partial, some
+/// were last touched long ago (so "à revoir"), and one product in seven has none yet.
+async fn demo_vision(
+    tx: &mut sqlx::PgConnection,
+    product_id: uuid::Uuid,
+    index: usize,
+    name: &str,
+    description: &str,
+    author: &crate::auth::model::User,
+    reviewer: &crate::auth::model::User,
+) -> Result<(), DemoError> {
+    if index % 7 == 6 {
+        return Ok(());
+    }
+    let purpose = description
+        .chars()
+        .next()
+        .map(|c| c.to_lowercase().collect::<String>() + &description[c.len_utf8()..])
+        .unwrap_or_default();
+    let full = VisionText {
+        statement: format!("{name} permet de {purpose}, simplement, au bon moment et sans démarche inutile."),
+        raison_detre: format!("Aujourd’hui, {purpose} reste long et incertain : le produit existe pour que le service public tienne sa promesse."),
+        users: "Les usagers concernés et leurs proches, les agents qui instruisent les demandes, les partenaires qui accompagnent.".into(),
+        problems: "Informations dispersées, délais de réponse longs, allers-retours entre services et pièces demandées plusieurs fois.".into(),
+        solution: "Un service en ligne unique, conçu avec ses utilisateurs, qui réutilise les données déjà connues de l’administration.".into(),
+        impact: "Moins de temps perdu pour les usagers, des agents recentrés sur les cas complexes, des données pour piloter la politique publique.".into(),
+    };
+    let first = VisionText {
+        statement: format!("{name} aide à {purpose}."),
+        raison_detre: full.raison_detre.clone(),
+        ..Default::default()
+    };
+    let second = VisionText {
+        statement: full.statement.clone(),
+        users: full.users.clone(),
+        problems: full.problems.clone(),
+        ..first.clone()
+    };
+    let mut versions = vec![first, second];
+    if index % 4 != 1 {
+        versions.push(full);
+    }
+    // Saved this many days ago; a quarter of the visions have not been touched for over 6 months.
+    let age_days = if index % 4 == 0 { 250 } else { 40 };
+    for (n, text) in versions.iter().enumerate() {
+        let number = n as i32 + 1;
+        let saved_at = Utc::now() - Duration::days(age_days + 30 * (versions.len() - 1 - n) as i64);
+        let version = vision::db::save(tx, product_id, number - 1, text, author.id)
+            .await?
+            .unwrap_or(number);
+        let new_version = vision::db::NewVersion {
+            product_id,
+            number: version,
+            text,
+            contributors: &author.display_name,
+            restored_from: None,
+            saved_by: author.id,
+            saved_by_name: &author.display_name,
+        };
+        vision::db::insert_version(tx, &new_version).await?;
+        sqlx::query!(
+            "update vision_versions set saved_at = $3 where product_id = $1 and number = $2",
+            product_id,
+            version,
+            saved_at
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "update visions set edited_at = $2 where product_id = $1",
+            product_id,
+            saved_at
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    vision::db::set_contributors(tx, product_id, &[author.id]).await?;
+    // Some visions were confirmed recently without being edited.
+    if index % 5 == 2 {
+        vision::db::mark_reviewed(tx, product_id, reviewer.id).await?;
     }
     Ok(())
 }

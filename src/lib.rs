@@ -13,6 +13,7 @@ pub mod pages;
 pub mod portfolio;
 pub mod products;
 pub mod telemetry;
+pub mod vision;
 pub mod web;
 
 pub use app::{AppState, router, serve};

@@ -23,6 +23,11 @@ async fn seed(db: &PgPool, n: i32) {
     .execute(db)
     .await
     .unwrap();
+    // Every product has its (empty) vision, as when created through the application.
+    sqlx::query("insert into visions (product_id) select id from products on conflict do nothing")
+        .execute(db)
+        .await
+        .unwrap();
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
@@ -43,6 +48,7 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
             "Typologie",
             "Phase",
             "Jours dans la phase",
+            "Vision",
             "Conformité",
             "Dernière mise à jour"
         ]
@@ -174,6 +180,10 @@ async fn the_dashboard_runs_as_many_queries_for_1000_products_as_for_10(db: PgPo
     let (small, small_count) = count_queries(client.get("/")).await;
     assert_eq!(small.texts("#portefeuille tbody tr").len(), 10);
 
+    sqlx::query("delete from visions")
+        .execute(&app.db)
+        .await
+        .unwrap();
     sqlx::query("delete from products")
         .execute(&app.db)
         .await

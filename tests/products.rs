@@ -121,16 +121,20 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
     assert!(sheet.text(".bsl-links").contains("Site du produit"));
     // The creator is a member and may edit.
     assert!(sheet.text(".fr-btns-group").contains("Modifier la fiche"));
+    let phases = sheet.text("section[aria-labelledby=historique-phases] tbody");
     assert!(
-        sheet.text("#historique-phases + *").contains("MVP")
-            || sheet
-                .text("main")
-                .contains("Produit enregistré dans Boussole.")
+        phases.contains("MVP") && phases.contains("Produit enregistré dans Boussole."),
+        "{phases}"
     );
-    // Honest empty states for the sections to come.
+    // Honest empty states.
     assert!(
         sheet
-            .text("#section-vision + p")
+            .text("#vision")
+            .contains("La vision de ce produit n’est pas encore rédigée.")
+    );
+    assert!(
+        sheet
+            .text("#section-indicateurs + p")
             .contains("Pas encore disponible")
     );
 }

@@ -3,6 +3,7 @@
 
 mod handlers;
 pub mod reference;
+pub mod settings;
 mod views;
 
 use axum::{
@@ -27,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/utilisateurs/{id}/reactiver",
             post(handlers::reactivate),
+        )
+        .route(
+            "/admin/parametres",
+            get(settings::show).post(settings::save),
         )
         .route("/admin/{list}", get(reference::show).post(reference::add))
         .route("/admin/{list}/{id}/renommer", post(reference::rename))

@@ -69,6 +69,9 @@ pub enum Action {
     ChangePhase,
     AddMember,
     RemoveMember,
+    VisionUpdate,
+    VisionReview,
+    VisionRestore,
 }
 
 impl Action {
@@ -81,6 +84,9 @@ impl Action {
             Self::ChangePhase => "phase",
             Self::AddMember => "member-add",
             Self::RemoveMember => "member-remove",
+            Self::VisionUpdate => "vision-update",
+            Self::VisionReview => "vision-review",
+            Self::VisionRestore => "vision-restore",
         }
     }
 
@@ -93,6 +99,9 @@ impl Action {
             Self::ChangePhase,
             Self::AddMember,
             Self::RemoveMember,
+            Self::VisionUpdate,
+            Self::VisionReview,
+            Self::VisionRestore,
         ]
         .into_iter()
         .find(|a| a.code() == code)
@@ -128,6 +137,19 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
         Some(Action::RemoveMember) => match first {
             Some(c) => format!("{actor} a retiré {} des membres", c.before),
             None => format!("{actor} a retiré un membre"),
+        },
+        Some(Action::VisionUpdate) => format!(
+            "{actor} a modifié la vision ({})",
+            changes
+                .iter()
+                .map(|c| c.label.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Some(Action::VisionReview) => format!("{actor} a relu la vision et l’a confirmée"),
+        Some(Action::VisionRestore) => match first {
+            Some(c) => format!("{actor} a restauré la version {} de la vision", c.after),
+            None => format!("{actor} a restauré une version de la vision"),
         },
         Some(Action::Update) | None => match changes {
             [] => format!("{actor} a enregistré sans rien changer"),

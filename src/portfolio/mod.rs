@@ -41,7 +41,7 @@ pub struct HeaderCell {
 pub enum Cell {
     Link { text: String, url: String },
     Text(String),
-    Badges(Vec<(&'static str, bool)>),
+    Badges(Vec<(String, bool)>),
 }
 
 pub struct PhaseCount {
@@ -61,6 +61,7 @@ struct DashboardPage {
     phases: Vec<Choice>,
     typologies: Vec<Choice>,
     archived: Vec<Choice>,
+    vision: Vec<Choice>,
     search: String,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
@@ -73,8 +74,9 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-async fn selection(state: &AppState, filters: &Filters) -> AppResult<Selection> {
-    Ok(model::select(db::rows(&state.db).await?, filters))
+async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
+    let months = crate::vision::db::review_months(&state.db).await?;
+    Ok(db::rows(&state.db, months, today()).await?)
 }
 
 async fn index(
@@ -83,7 +85,7 @@ async fn index(
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<Html<String>> {
     let filters = Filters::parse(&query);
-    let all_rows = db::rows(&state.db).await?;
+    let all_rows = rows(&state).await?;
     let total_products = all_rows.iter().filter(|r| !r.archived).count();
     let Selection { rows, phase_counts } = model::select(all_rows, &filters);
     let directions = products::db::directions(&state.db).await?;
@@ -121,7 +123,13 @@ async fn index(
                         text: row.name.clone(),
                         url: format!("/produits/{}", row.slug),
                     },
-                    Column::Compliance => Cell::Badges(row.compliance()),
+                    Column::Compliance => Cell::Badges(
+                        row.compliance()
+                            .into_iter()
+                            .map(|(l, ok)| (l.to_owned(), ok))
+                            .collect(),
+                    ),
+                    Column::Vision => Cell::Badges(row.vision_badges()),
                     other => Cell::Text(other.text(row, today)),
                 })
                 .collect()
@@ -174,6 +182,13 @@ async fn index(
             ],
             filters.archived.code(),
         ),
+        vision: Choice::list(
+            [
+                ("incomplete", "Vision incomplète"),
+                ("a-revoir", "Vision à revoir"),
+            ],
+            filters.vision.code(),
+        ),
         search: filters.search.clone(),
         phase_counts,
         total_products,
@@ -205,7 +220,7 @@ async fn export(
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<Response> {
     let filters = Filters::parse(&query);
-    let Selection { rows, .. } = selection(&state, &filters).await?;
+    let Selection { rows, .. } = model::select(rows(&state).await?, &filters);
     let today = today();
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     products::model::{Rgaa, Typology},
+    vision::model::Review,
     web::{filters, url_encode},
 };
 
@@ -32,6 +33,9 @@ pub struct Row {
     pub rgpd_register: bool,
     pub archived: bool,
     pub updated_at: DateTime<Utc>,
+    /// How many of the vision's six parts are filled.
+    pub vision_score: usize,
+    pub vision_review: Review,
 }
 
 impl Row {
@@ -70,6 +74,15 @@ impl Row {
         ]
     }
 
+    /// The vision's completeness, and "à revoir" when it is due for review.
+    pub fn vision_badges(&self) -> Vec<(String, bool)> {
+        let mut badges = vec![(format!("{}/6", self.vision_score), self.vision_score == 6)];
+        if self.vision_review.is_due() {
+            badges.push(("À revoir".into(), false));
+        }
+        badges
+    }
+
     fn compliance_score(&self) -> u8 {
         self.rgaa.rank()
             + u8::from(self.dsfr)
@@ -86,17 +99,19 @@ pub enum Column {
     Typology,
     Phase,
     DaysInPhase,
+    Vision,
     Compliance,
     Updated,
 }
 
 impl Column {
-    pub const ALL: [Column; 7] = [
+    pub const ALL: [Column; 8] = [
         Self::Name,
         Self::Direction,
         Self::Typology,
         Self::Phase,
         Self::DaysInPhase,
+        Self::Vision,
         Self::Compliance,
         Self::Updated,
     ];
@@ -109,6 +124,7 @@ impl Column {
             Self::Typology => "typologie",
             Self::Phase => "phase",
             Self::DaysInPhase => "jours",
+            Self::Vision => "vision",
             Self::Compliance => "conformite",
             Self::Updated => "maj",
         }
@@ -121,6 +137,7 @@ impl Column {
             Self::Typology => "Typologie",
             Self::Phase => "Phase",
             Self::DaysInPhase => "Jours dans la phase",
+            Self::Vision => "Vision",
             Self::Compliance => "Conformité",
             Self::Updated => "Dernière mise à jour",
         }
@@ -139,6 +156,9 @@ impl Column {
             Self::Phase => a.phase_position.cmp(&b.phase_position),
             // Longer in the phase = started earlier.
             Self::DaysInPhase => b.phase_since.cmp(&a.phase_since),
+            // Most complete first when descending; among equals, "à revoir" counts as worse.
+            Self::Vision => (a.vision_score, !a.vision_review.is_due())
+                .cmp(&(b.vision_score, !b.vision_review.is_due())),
             Self::Compliance => a.compliance_score().cmp(&b.compliance_score()),
             Self::Updated => a.updated_at.cmp(&b.updated_at),
         }
@@ -152,6 +172,12 @@ impl Column {
             Self::Typology => row.typology.label().into(),
             Self::Phase => row.phase.clone(),
             Self::DaysInPhase => row.days_in_phase(today).to_string(),
+            Self::Vision => row
+                .vision_badges()
+                .into_iter()
+                .map(|(label, _)| label)
+                .collect::<Vec<_>>()
+                .join(", "),
             Self::Compliance => row
                 .compliance()
                 .into_iter()
@@ -191,6 +217,8 @@ pub struct DashboardQuery {
     pub typologie: String,
     pub archives: String,
     pub q: String,
+    /// `incomplete` or `a-revoir`.
+    pub vision: String,
     pub tri: String,
     pub ordre: String,
 }
@@ -202,8 +230,29 @@ pub struct Filters {
     pub typology: Option<Typology>,
     pub archived: Archived,
     pub search: String,
+    pub vision: VisionFilter,
     pub sort: Column,
     pub descending: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum VisionFilter {
+    #[default]
+    Any,
+    /// Fewer than six parts filled.
+    Incomplete,
+    /// Not reviewed within the review period.
+    Due,
+}
+
+impl VisionFilter {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Any => "",
+            Self::Incomplete => "incomplete",
+            Self::Due => "a-revoir",
+        }
+    }
 }
 
 impl Default for Filters {
@@ -214,6 +263,7 @@ impl Default for Filters {
             typology: None,
             archived: Archived::Active,
             search: String::new(),
+            vision: VisionFilter::Any,
             sort: Column::Name,
             descending: false,
         }
@@ -237,6 +287,11 @@ impl Filters {
                 _ => Archived::Active,
             },
             search: query.q.trim().chars().take(200).collect(),
+            vision: match query.vision.trim() {
+                "incomplete" => VisionFilter::Incomplete,
+                "a-revoir" => VisionFilter::Due,
+                _ => VisionFilter::Any,
+            },
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
         }
@@ -254,8 +309,14 @@ impl Filters {
                 || fold(&row.name).contains(&needle)
                 || fold(&row.description).contains(&needle)
         };
+        let vision_ok = match self.vision {
+            VisionFilter::Any => true,
+            VisionFilter::Incomplete => row.vision_score < 6,
+            VisionFilter::Due => row.vision_review.is_due(),
+        };
         archived_ok
             && search_ok
+            && vision_ok
             && self.direction.is_none_or(|d| d == row.direction_id)
             && self.typology.is_none_or(|t| t == row.typology)
     }
@@ -278,6 +339,9 @@ impl Filters {
         }
         if !self.search.is_empty() {
             parts.push(format!("q={}", url_encode(&self.search)));
+        }
+        if self.vision != VisionFilter::Any {
+            parts.push(format!("vision={}", self.vision.code()));
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -352,6 +416,8 @@ mod tests {
             rgpd_register: false,
             archived: false,
             updated_at: Utc::now(),
+            vision_score: 0,
+            vision_review: Review::NotWritten,
         }
     }
 
@@ -409,6 +475,7 @@ mod tests {
         b.typology = Typology::Statistiques;
         b.rgaa = Rgaa::Total;
         b.updated_at = Utc::now() - chrono::Duration::days(1);
+        b.vision_score = 5;
         let a = row("a", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
         let rows = vec![b, a];
         let names = |f: &Filters| {
@@ -453,6 +520,7 @@ mod tests {
             typology: Some(Typology::Cartographie),
             archived: Archived::All,
             search: "aide sociale".into(),
+            vision: VisionFilter::Due,
             sort: Column::DaysInPhase,
             descending: true,
             ..Default::default()

@@ -112,7 +112,7 @@ pub async fn insert(
     phase_since: NaiveDate,
     created_by: Uuid,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar!(
+    let id = sqlx::query_scalar!(
         "insert into products (slug, name, description, direction_id, typology, public_url, repository_url, stats_url,
                                rgaa, dsfr, homologated, homologation_date, rgpd_register, phase_id, phase_since, created_by)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
@@ -135,7 +135,9 @@ pub async fn insert(
         created_by
     )
     .fetch_one(&mut *tx)
-    .await
+    .await?;
+    crate::vision::db::create(tx, id).await?;
+    Ok(id)
 }
 
 /// Updates the product if it is still at `version`; returns the rows affected (0: stale).

@@ -248,6 +248,7 @@ async fn insert_product(
 pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
     let history = db::phase_history(&state.db, sheet.product.id).await?;
     let members = db::members(&state.db, sheet.product.id).await?;
+    let vision = crate::vision::handlers::summary(&state, sheet.product.id).await?;
     let p = sheet.product;
     let input = &p.input;
     let mut links = Vec::new();
@@ -294,6 +295,7 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
             })
             .collect(),
         members: members.into_iter().map(|m| m.name).collect(),
+        vision,
     };
     Ok(Html(page.render()?))
 }

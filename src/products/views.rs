@@ -63,6 +63,7 @@ pub struct SheetPage {
     pub can_edit: bool,
     pub phase_history: Vec<PhaseRow>,
     pub members: Vec<String>,
+    pub vision: crate::vision::views::VisionSummary,
 }
 
 #[derive(Template)]

@@ -48,16 +48,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// URL-encoded form body; too large is a 413 page, malformed a 400 page.
+/// URL-encoded form body; too large is a 413 page, malformed a 400 page. Repeated keys (a group
+/// of checkboxes) deserialize into a `Vec`.
 pub struct Form<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(req, state)
+        let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map(|axum::Form(value)| Self(value))
-            .map_err(|e| rejection(e.status()))
+            .map_err(|e| rejection(e.status()))?;
+        serde_html_form::from_bytes(&bytes)
+            .map(Self)
+            .map_err(|_| AppError::BadRequest(MALFORMED.into()))
     }
 }

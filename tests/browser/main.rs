@@ -455,3 +455,183 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
     browser.close().await;
     server.stop().await;
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &pm.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Aide au Répit").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
+        .await
+        .unwrap();
+
+    c.find(Locator::LinkText("Rédiger la vision"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("statement"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the vision form").await;
+    // Too long a statement: refused next to the field, with the live count saying by how much.
+    fill(c, "statement", &"Une vision bien trop longue. ".repeat(12)).await;
+    let counter = c
+        .find(Locator::Id("statement-compteur"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(counter.contains("de trop"), "live count: {counter}");
+    fill(c, "users", "Les proches aidants et leurs familles").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("statement-erreur"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("users"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Les proches aidants et leurs familles")
+    );
+    browser
+        .assert_accessible("the vision form with its errors")
+        .await;
+
+    fill(c, "statement", "Aider les aidants à souffler").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".bsl-vision-statement"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("Modifier la vision"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        c,
+        "statement",
+        "Aider tous les proches aidants à souffler près de chez eux",
+    )
+    .await;
+    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let statement = c
+        .wait()
+        .for_element(Locator::Css(".bsl-vision-statement"))
+        .await
+        .unwrap();
+    assert_eq!(
+        statement.text().await.unwrap(),
+        "Aider tous les proches aidants à souffler près de chez eux"
+    );
+    screenshot(c, "vision-section").await;
+
+    c.find(Locator::XPath(
+        "//button[text()='Vision relue, toujours valable']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let review = c
+        .wait()
+        .for_element(Locator::Id("vision-relecture"))
+        .await
+        .unwrap();
+    assert!(
+        review
+            .text()
+            .await
+            .unwrap()
+            .starts_with("Relue et confirmée le")
+    );
+    browser
+        .assert_accessible("the product sheet with its vision")
+        .await;
+
+    c.find(Locator::LinkText("Versions de la vision"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Versions de la vision']"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the vision history").await;
+    c.find(Locator::XPath("//button[text()='Comparer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Version 1 → version 2']"))
+        .await
+        .unwrap();
+    let added = c
+        .find(Locator::Css("#diff-1 ~ p ins, section ins"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(added.contains("tous"), "{added}");
+    screenshot(c, "vision-compare").await;
+    browser.assert_accessible("the vision comparison").await;
+
+    browser.close().await;
+    server.stop().await;
+}

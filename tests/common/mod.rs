@@ -297,6 +297,8 @@ pub async fn count_queries<F: std::future::Future>(future: F) -> (F::Output, usi
     let count = Arc::new(AtomicUsize::new(0));
     let subscriber = tracing_subscriber::registry().with(Counter(count.clone()));
     let guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by another test's thread may have cached "no one listens": ask again.
+    tracing::callsite::rebuild_interest_cache();
     let output = future.await;
     drop(guard);
     (output, count.load(Ordering::SeqCst))

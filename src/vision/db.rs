@@ -1,0 +1,238 @@
+//! Queries on visions, their versions and contributors, and the review period setting.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::{DEFAULT_REVIEW_MONTHS, VisionText};
+
+pub struct Vision {
+    pub text: VisionText,
+    pub version: i32,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<String>,
+}
+
+/// Every product has a vision row, empty until its first save.
+pub async fn create(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into visions (product_id) values ($1) on conflict do nothing",
+        product_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Option<Vision>> {
+    let row = sqlx::query!(
+        r#"select v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.version,
+                  v.edited_at, v.reviewed_at, u.display_name as "reviewed_by?"
+           from visions v left join users u on u.id = v.reviewed_by
+           where v.product_id = $1"#,
+        product_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| Vision {
+        text: VisionText {
+            statement: r.statement,
+            raison_detre: r.raison_detre,
+            users: r.users,
+            problems: r.problems,
+            solution: r.solution,
+            impact: r.impact,
+        },
+        version: r.version,
+        edited_at: r.edited_at,
+        reviewed_at: r.reviewed_at,
+        reviewed_by: r.reviewed_by,
+    }))
+}
+
+pub struct Contributor {
+    pub user_id: Uuid,
+    pub name: String,
+}
+
+pub async fn contributors(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<Vec<Contributor>> {
+    sqlx::query_as!(
+        Contributor,
+        "select u.id as user_id, u.display_name as name from vision_contributors c join users u on u.id = c.user_id
+         where c.product_id = $1 order by lower(u.display_name)",
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Accounts that can be named as contributors.
+pub async fn accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Contributor>> {
+    sqlx::query_as!(
+        Contributor,
+        "select id as user_id, display_name as name from users where active order by lower(display_name)"
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn review_months(db: impl PgExecutor<'_>) -> sqlx::Result<u32> {
+    let months = sqlx::query_scalar!("select vision_review_months from settings")
+        .fetch_optional(db)
+        .await?;
+    Ok(months
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or(DEFAULT_REVIEW_MONTHS))
+}
+
+pub async fn set_review_months(db: impl PgExecutor<'_>, months: i32) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update settings set vision_review_months = $1, updated_at = now()",
+        months
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Saves the texts if the vision is still at `version`; returns the new version, or None when
+/// someone saved in between.
+pub async fn save(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    version: i32,
+    text: &VisionText,
+    user_id: Uuid,
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar!(
+        "update visions set statement = $3, raison_detre = $4, users = $5, problems = $6, solution = $7, impact = $8,
+                version = version + 1, edited_at = now(), edited_by = $9, updated_at = now()
+         where product_id = $1 and version = $2
+         returning version",
+        product_id,
+        version,
+        text.statement,
+        text.raison_detre,
+        text.users,
+        text.problems,
+        text.solution,
+        text.impact,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+pub async fn set_contributors(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    ids: &[Uuid],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from vision_contributors where product_id = $1",
+        product_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into vision_contributors (product_id, user_id) select $1, unnest($2::uuid[])",
+        product_id,
+        ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub struct NewVersion<'a> {
+    pub product_id: Uuid,
+    pub number: i32,
+    pub text: &'a VisionText,
+    pub contributors: &'a str,
+    pub restored_from: Option<i32>,
+    pub saved_by: Uuid,
+    pub saved_by_name: &'a str,
+}
+
+pub async fn insert_version(tx: &mut PgConnection, v: &NewVersion<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into vision_versions (product_id, number, statement, raison_detre, users, problems, solution, impact,
+                                      contributors, restored_from, saved_by, saved_by_name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        v.product_id,
+        v.number,
+        v.text.statement,
+        v.text.raison_detre,
+        v.text.users,
+        v.text.problems,
+        v.text.solution,
+        v.text.impact,
+        v.contributors,
+        v.restored_from,
+        v.saved_by,
+        v.saved_by_name
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub struct SavedVersion {
+    pub number: i32,
+    pub text: VisionText,
+    pub contributors: String,
+    pub restored_from: Option<i32>,
+    pub saved_by_name: String,
+    pub saved_at: DateTime<Utc>,
+}
+
+pub async fn versions(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<Vec<SavedVersion>> {
+    let rows = sqlx::query!(
+        "select number, statement, raison_detre, users, problems, solution, impact, contributors, restored_from,
+                saved_by_name, saved_at
+         from vision_versions where product_id = $1 order by number desc",
+        product_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SavedVersion {
+            number: r.number,
+            text: VisionText {
+                statement: r.statement,
+                raison_detre: r.raison_detre,
+                users: r.users,
+                problems: r.problems,
+                solution: r.solution,
+                impact: r.impact,
+            },
+            contributors: r.contributors,
+            restored_from: r.restored_from,
+            saved_by_name: r.saved_by_name,
+            saved_at: r.saved_at,
+        })
+        .collect())
+}
+
+pub async fn mark_reviewed(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update visions set reviewed_at = now(), reviewed_by = $2, updated_at = now() where product_id = $1",
+        product_id,
+        user_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,504 @@
+//! Editing the vision (versioned), marking it reviewed, its history, comparison and restore.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    audit::{self, Action, FieldChange},
+    auth::extract::session_error,
+    error::{AppError, AppResult},
+    products::extract::ProductSheet,
+    web::{FieldErrors, Flash, Form, Query, conflict::Conflict, filters},
+};
+
+use super::{
+    db::{self, NewVersion},
+    model::{Part, Review, VisionForm, VisionText, word_diff},
+    views::*,
+};
+
+const ENTITY: &str = "vision";
+
+async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
+    message
+        .push(&sheet.viewer.session)
+        .await
+        .map_err(session_error)
+}
+
+fn part_input(part: Part, text: &VisionText, errors: &FieldErrors) -> PartInput {
+    let value = text.get(part).to_owned();
+    PartInput {
+        key: part.key(),
+        label: part.label(),
+        hint: part.hint(),
+        max: part.max(),
+        count: value.trim().chars().count(),
+        error: errors.get(part.key()).cloned(),
+        value,
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    text: &VisionText,
+    checked: &[Uuid],
+    version: String,
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+) -> AppResult<VisionFormPage> {
+    let accounts = db::accounts(&state.db).await?;
+    Ok(VisionFormPage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        statement: part_input(Part::Statement, text, &errors),
+        elements: Part::ELEMENTS
+            .iter()
+            .map(|p| part_input(*p, text, &errors))
+            .collect(),
+        accounts: accounts
+            .into_iter()
+            .map(|a| AccountChoice {
+                checked: checked.contains(&a.user_id),
+                id: a.user_id.to_string(),
+                name: a.name,
+            })
+            .collect(),
+        version,
+        errors,
+        conflict,
+        layout: sheet.viewer.layout.in_section("produits"),
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let vision = db::find(&state.db, sheet.product.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contributors: Vec<Uuid> = db::contributors(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .map(|c| c.user_id)
+        .collect();
+    let page = form_page(
+        &state,
+        sheet,
+        &vision.text,
+        &contributors,
+        vision.version.to_string(),
+        FieldErrors::new(),
+        None,
+    )
+    .await?;
+    Ok(Html(page.render()?))
+}
+
+fn names(ids: &[Uuid], accounts: &[db::Contributor]) -> String {
+    accounts
+        .iter()
+        .filter(|a| ids.contains(&a.user_id))
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<VisionForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let accounts = db::accounts(&state.db).await?;
+    let known: Vec<Uuid> = accounts.iter().map(|a| a.user_id).collect();
+    let ids = form.contributor_ids(&known);
+    let text = match form.text.parse() {
+        Ok(text) => text,
+        Err(errors) => {
+            let page = form_page(
+                &state,
+                sheet,
+                &form.text,
+                &ids,
+                form.version.clone(),
+                errors,
+                None,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    let product_id = sheet.product.id;
+    let current = db::find(&state.db, product_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current_ids: Vec<Uuid> = db::contributors(&state.db, product_id)
+        .await?
+        .into_iter()
+        .map(|c| c.user_id)
+        .collect();
+    let (before_names, after_names) = (names(&current_ids, &accounts), names(&ids, &accounts));
+    let changes = audit::model::diff(
+        &current.text.fields(&before_names),
+        &text.fields(&after_names),
+    );
+    let sent_version = form.version.trim().parse::<i32>().unwrap_or(-1);
+    if changes.is_empty() && sent_version == current.version {
+        flash(&sheet, Flash::info("Aucune modification à enregistrer.")).await?;
+        return Ok(Redirect::to(&sheet.url("#vision")).into_response());
+    }
+
+    let mut tx = state.db.begin().await?;
+    let Some(version) = db::save(
+        &mut tx,
+        product_id,
+        sent_version,
+        &text,
+        sheet.viewer.user.id,
+    )
+    .await?
+    else {
+        drop(tx);
+        // Someone saved first: show both, keep what this person typed, offer the fresh version.
+        let fresh = db::find(&state.db, product_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let fresh_ids: Vec<Uuid> = db::contributors(&state.db, product_id)
+            .await?
+            .into_iter()
+            .map(|c| c.user_id)
+            .collect();
+        let last = audit::db::last_change(&state.db, ENTITY, product_id).await?;
+        let conflict = Conflict::new(
+            &fresh.text.fields(&names(&fresh_ids, &accounts)),
+            &text.fields(&after_names),
+            last,
+        );
+        let page = form_page(
+            &state,
+            sheet,
+            &text,
+            &ids,
+            fresh.version.to_string(),
+            FieldErrors::new(),
+            Some(conflict),
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
+    };
+    db::set_contributors(&mut tx, product_id, &ids).await?;
+    let user = &sheet.viewer.user;
+    let new_version = NewVersion {
+        product_id,
+        number: version,
+        text: &text,
+        contributors: &after_names,
+        restored_from: None,
+        saved_by: user.id,
+        saved_by_name: &user.display_name,
+    };
+    db::insert_version(&mut tx, &new_version).await?;
+    audit::db::record(
+        &mut tx,
+        user,
+        product_id,
+        ENTITY,
+        product_id,
+        Action::VisionUpdate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("La vision a été enregistrée.")).await?;
+    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+}
+
+pub async fn review(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let vision = db::find(&state.db, sheet.product.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if vision.text.is_empty() {
+        flash(
+            &sheet,
+            Flash::error("La vision n’est pas encore rédigée : il n’y a rien à confirmer."),
+        )
+        .await?;
+        return Ok(Redirect::to(&sheet.url("#vision")).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    db::mark_reviewed(&mut tx, sheet.product.id, sheet.viewer.user.id).await?;
+    let today = filters::date_short(Utc::now().date_naive());
+    let changes = [FieldChange {
+        field: "reviewed".into(),
+        label: "Relue".into(),
+        before: String::new(),
+        after: today,
+    }];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        ENTITY,
+        sheet.product.id,
+        Action::VisionReview,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success("Vision confirmée : la date de dernière relecture est mise à jour."),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+}
+
+fn version_row(v: &db::SavedVersion, current: i32) -> VersionRow {
+    VersionRow {
+        number: v.number,
+        when: filters::datetime_short(v.saved_at),
+        by: v.saved_by_name.clone(),
+        restored_from: v.restored_from,
+        score: v.text.completeness().score(),
+        current: v.number == current,
+    }
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
+    let vision = db::find(&state.db, sheet.product.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let versions = db::versions(&state.db, sheet.product.id).await?;
+    let page = VisionHistoryPage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        versions: versions
+            .iter()
+            .map(|v| version_row(v, vision.version))
+            .collect(),
+        can_edit: sheet.can_edit,
+        current_version: vision.version,
+        layout: sheet.viewer.layout.in_section("produits"),
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The version numbered `raw`, or when it is empty the `default_index`-th newest.
+fn pick<'a>(
+    versions: &'a [db::SavedVersion],
+    raw: &str,
+    default_index: usize,
+) -> AppResult<&'a db::SavedVersion> {
+    let found = match raw.trim() {
+        "" => versions.get(default_index),
+        raw => raw
+            .parse::<i32>()
+            .ok()
+            .and_then(|n| versions.iter().find(|v| v.number == n)),
+    };
+    found.ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CompareQuery {
+    de: String,
+    a: String,
+}
+
+pub async fn compare(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<CompareQuery>,
+) -> AppResult<Html<String>> {
+    let vision = db::find(&state.db, sheet.product.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let versions = db::versions(&state.db, sheet.product.id).await?;
+    // By default: the latest version against the one before it.
+    let to = pick(&versions, &query.a, 0)?;
+    let from = pick(&versions, &query.de, 1).or_else(|_| pick(&versions, &query.de, 0))?;
+    let mut rows: Vec<DiffRow> = Part::ALL
+        .iter()
+        .map(|part| {
+            let (old, new) = (from.text.get(*part), to.text.get(*part));
+            DiffRow {
+                label: part.label(),
+                segments: word_diff(old, new),
+                changed: old != new,
+            }
+        })
+        .collect();
+    rows.push(DiffRow {
+        label: "Co-construite avec",
+        segments: word_diff(&from.contributors, &to.contributors),
+        changed: from.contributors != to.contributors,
+    });
+    let page = ComparePage {
+        slug: sheet.product.input.slug.clone(),
+        name: sheet.product.input.name.clone(),
+        from: version_row(from, vision.version),
+        to: version_row(to, vision.version),
+        rows,
+        numbers: versions.iter().map(|v| v.number).collect(),
+        layout: sheet.viewer.layout.in_section("produits"),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RestoreForm {
+    number: String,
+    version: String,
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<RestoreForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let product_id = sheet.product.id;
+    let number = form
+        .number
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| AppError::NotFound)?;
+    let versions = db::versions(&state.db, product_id).await?;
+    let old = versions
+        .iter()
+        .find(|v| v.number == number)
+        .ok_or(AppError::NotFound)?;
+    let current = db::find(&state.db, product_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sent_version = form.version.trim().parse::<i32>().unwrap_or(-1);
+    let contributors = db::contributors(&state.db, product_id).await?;
+    let names = contributors
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let mut tx = state.db.begin().await?;
+    let Some(version) = db::save(
+        &mut tx,
+        product_id,
+        sent_version,
+        &old.text,
+        sheet.viewer.user.id,
+    )
+    .await?
+    else {
+        drop(tx);
+        flash(&sheet, Flash::error("La vision a été modifiée entre-temps : rien n’a été restauré. Vérifiez la version actuelle avant de recommencer.")).await?;
+        return Ok(Redirect::to(&sheet.url("/vision/historique")).into_response());
+    };
+    let user = &sheet.viewer.user;
+    let new_version = NewVersion {
+        product_id,
+        number: version,
+        text: &old.text,
+        contributors: &names,
+        restored_from: Some(number),
+        saved_by: user.id,
+        saved_by_name: &user.display_name,
+    };
+    db::insert_version(&mut tx, &new_version).await?;
+    let mut changes = vec![FieldChange {
+        field: "restored".into(),
+        label: "Version restaurée".into(),
+        before: current.version.to_string(),
+        after: number.to_string(),
+    }];
+    changes.extend(audit::model::diff(
+        &current.text.fields(&names),
+        &old.text.fields(&names),
+    ));
+    audit::db::record(
+        &mut tx,
+        user,
+        product_id,
+        ENTITY,
+        product_id,
+        Action::VisionRestore,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!(
+            "La version {number} a été restaurée ; elle devient la version {version}."
+        )),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+}
+
+/// The sheet's vision section.
+pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<VisionSummary> {
+    let vision = db::find(&state.db, product_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contributors = db::contributors(&state.db, product_id).await?;
+    let months = db::review_months(&state.db).await?;
+    let completeness = vision.text.completeness();
+    let review = Review::compute(
+        vision.edited_at,
+        vision.reviewed_at,
+        months,
+        Utc::now().date_naive(),
+    );
+    let last_review = match (vision.reviewed_at, vision.edited_at, &vision.reviewed_by) {
+        (Some(reviewed), edited, Some(by)) if Some(reviewed) >= edited => {
+            format!(
+                "Relue et confirmée le {} par {by}",
+                filters::date_short(reviewed.date_naive())
+            )
+        }
+        (_, Some(edited), _) => format!("Modifiée le {}", filters::date_short(edited.date_naive())),
+        _ => String::new(),
+    };
+    let next_review = match review {
+        Review::UpToDate { due, .. } => {
+            format!("Prochaine relecture avant le {}", filters::date_short(due))
+        }
+        Review::Due { due, .. } => format!(
+            "À revoir depuis le {} (relecture tous les {months} mois)",
+            filters::date_short(due)
+        ),
+        Review::NotWritten => String::new(),
+    };
+    Ok(VisionSummary {
+        statement: vision.text.statement.clone(),
+        elements: Part::ELEMENTS
+            .iter()
+            .map(|p| (p.label(), vision.text.get(*p).to_owned()))
+            .collect(),
+        checklist: completeness.checklist(),
+        score: completeness.score(),
+        written: !vision.text.is_empty(),
+        due: review.is_due(),
+        last_review,
+        next_review,
+        contributors: contributors.into_iter().map(|c| c.name).collect(),
+    })
+}
