@@ -30,8 +30,8 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::Span;
 
 use crate::{
-    admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, ops, pages,
-    portfolio, products, vision, web,
+    admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, indicators,
+    ops, pages, portfolio, products, vision, web,
 };
 
 /// Request bodies above this size get the 413 page.
@@ -147,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portfolio::router())
         .merge(products::router())
         .merge(vision::router())
+        .merge(indicators::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(pages::router())

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod indicators;
 pub mod ops;
 pub mod pages;
 pub mod portfolio;

@@ -49,6 +49,7 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
             "Phase",
             "Jours dans la phase",
             "Vision",
+            "Indicateurs",
             "Conformité",
             "Dernière mise à jour"
         ]

@@ -134,7 +134,12 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
     );
     assert!(
         sheet
-            .text("#section-indicateurs + p")
+            .text("#indicateurs")
+            .contains("Aucun objectif ni indicateur pour l’instant.")
+    );
+    assert!(
+        sheet
+            .text("#section-roadmap + p")
             .contains("Pas encore disponible")
     );
 }

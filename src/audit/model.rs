@@ -72,6 +72,15 @@ pub enum Action {
     VisionUpdate,
     VisionReview,
     VisionRestore,
+    ObjectiveCreate,
+    ObjectiveUpdate,
+    ObjectiveDelete,
+    IndicatorCreate,
+    IndicatorUpdate,
+    MeasurementAdd,
+    MeasurementUpdate,
+    MeasurementDelete,
+    MeasurementsImport,
 }
 
 impl Action {
@@ -87,6 +96,15 @@ impl Action {
             Self::VisionUpdate => "vision-update",
             Self::VisionReview => "vision-review",
             Self::VisionRestore => "vision-restore",
+            Self::ObjectiveCreate => "objective-create",
+            Self::ObjectiveUpdate => "objective-update",
+            Self::ObjectiveDelete => "objective-delete",
+            Self::IndicatorCreate => "indicator-create",
+            Self::IndicatorUpdate => "indicator-update",
+            Self::MeasurementAdd => "measurement-add",
+            Self::MeasurementUpdate => "measurement-update",
+            Self::MeasurementDelete => "measurement-delete",
+            Self::MeasurementsImport => "measurements-import",
         }
     }
 
@@ -102,9 +120,31 @@ impl Action {
             Self::VisionUpdate,
             Self::VisionReview,
             Self::VisionRestore,
+            Self::ObjectiveCreate,
+            Self::ObjectiveUpdate,
+            Self::ObjectiveDelete,
+            Self::IndicatorCreate,
+            Self::IndicatorUpdate,
+            Self::MeasurementAdd,
+            Self::MeasurementUpdate,
+            Self::MeasurementDelete,
+            Self::MeasurementsImport,
         ]
         .into_iter()
         .find(|a| a.code() == code)
+    }
+}
+
+/// The field that names what an event is about (an indicator, an objective).
+pub const SUBJECT: &str = "subject";
+
+/// The subject of an event, as its first change.
+pub fn subject(label: &str, name: &str) -> FieldChange {
+    FieldChange {
+        field: SUBJECT.into(),
+        label: label.into(),
+        before: String::new(),
+        after: name.into(),
     }
 }
 
@@ -151,6 +191,82 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
             Some(c) => format!("{actor} a restauré la version {} de la vision", c.after),
             None => format!("{actor} a restauré une version de la vision"),
         },
+        Some(
+            action @ (Action::ObjectiveCreate
+            | Action::ObjectiveUpdate
+            | Action::ObjectiveDelete
+            | Action::IndicatorCreate
+            | Action::IndicatorUpdate),
+        ) => {
+            let name = changes
+                .iter()
+                .find(|c| c.field == SUBJECT)
+                .map(|c| c.after.as_str())
+                .unwrap_or_default();
+            let fields: Vec<String> = changes
+                .iter()
+                .filter(|c| c.field != SUBJECT)
+                .map(|c| c.label.to_lowercase())
+                .collect();
+            match action {
+                Action::ObjectiveCreate => format!("{actor} a créé l’objectif « {name} »"),
+                Action::ObjectiveDelete => format!("{actor} a supprimé l’objectif « {name} »"),
+                Action::IndicatorCreate => format!("{actor} a créé l’indicateur « {name} »"),
+                Action::ObjectiveUpdate => format!(
+                    "{actor} a modifié l’objectif « {name} » ({})",
+                    fields.join(", ")
+                ),
+                _ => format!(
+                    "{actor} a modifié l’indicateur « {name} » ({})",
+                    fields.join(", ")
+                ),
+            }
+        }
+        Some(
+            action @ (Action::MeasurementAdd
+            | Action::MeasurementUpdate
+            | Action::MeasurementDelete),
+        ) => {
+            let name = changes
+                .iter()
+                .find(|c| c.field == SUBJECT)
+                .map(|c| c.after.as_str())
+                .unwrap_or_default();
+            let value = changes.iter().find(|c| c.field == "value");
+            let date = changes
+                .iter()
+                .find(|c| c.field == "date")
+                .map(|c| {
+                    if c.after.is_empty() {
+                        c.before.as_str()
+                    } else {
+                        c.after.as_str()
+                    }
+                })
+                .unwrap_or_default();
+            match (action, value) {
+                (Action::MeasurementAdd, Some(v)) => {
+                    format!("{actor} a saisi {} pour « {name} » au {date}", v.after)
+                }
+                (Action::MeasurementDelete, Some(v)) => format!(
+                    "{actor} a supprimé la mesure du {date} ({}) de « {name} »",
+                    v.before
+                ),
+                (_, Some(v)) if v.before != v.after => format!(
+                    "{actor} a corrigé la mesure du {date} de « {name} » : {} → {}",
+                    v.before, v.after
+                ),
+                _ => format!("{actor} a modifié une mesure de « {name} »"),
+            }
+        }
+        Some(Action::MeasurementsImport) => {
+            let count = changes
+                .iter()
+                .find(|c| c.field == "count")
+                .map(|c| c.after.as_str())
+                .unwrap_or("0");
+            format!("{actor} a importé {count} mesure(s) depuis un fichier CSV")
+        }
         Some(Action::Update) | None => match changes {
             [] => format!("{actor} a enregistré sans rien changer"),
             [c] => format!(

@@ -18,7 +18,7 @@ pub async fn rows(
     today: NaiveDate,
 ) -> sqlx::Result<Vec<Row>> {
     let rows = sqlx::query!(
-        r#"select p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology,
+        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology,
                   p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
                   p.rgaa, p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", p.updated_at,
                   v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.edited_at, v.reviewed_at
@@ -41,6 +41,7 @@ pub async fn rows(
                 impact: r.impact,
             };
             Row {
+                id: r.id,
                 slug: r.slug,
                 name: r.name,
                 description: r.description,
@@ -59,6 +60,7 @@ pub async fn rows(
                 updated_at: r.updated_at,
                 vision_score: vision.completeness().score(),
                 vision_review: Review::compute(r.edited_at, r.reviewed_at, review_months, today),
+                indicators: Default::default(),
             }
         })
         .collect())

@@ -62,6 +62,7 @@ struct DashboardPage {
     typologies: Vec<Choice>,
     archived: Vec<Choice>,
     vision: Vec<Choice>,
+    indicators: Vec<Choice>,
     search: String,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
@@ -74,9 +75,22 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// Every product with its vision and indicator statuses: a fixed number of queries.
 async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
     let months = crate::vision::db::review_months(&state.db).await?;
-    Ok(db::rows(&state.db, months, today()).await?)
+    let today = today();
+    let mut rows = db::rows(&state.db, months, today).await?;
+    let mut counts: std::collections::HashMap<uuid::Uuid, model::IndicatorCounts> =
+        std::collections::HashMap::new();
+    for indicator in crate::indicators::db::portfolio_indicators(&state.db).await? {
+        let latest: Vec<_> = indicator.latest.into_iter().collect();
+        let status = crate::indicators::model::assess(&indicator.spec, &latest, today).status;
+        counts.entry(indicator.product_id).or_default().add(status);
+    }
+    for row in &mut rows {
+        row.indicators = counts.get(&row.id).copied().unwrap_or_default();
+    }
+    Ok(rows)
 }
 
 async fn index(
@@ -130,6 +144,7 @@ async fn index(
                             .collect(),
                     ),
                     Column::Vision => Cell::Badges(row.vision_badges()),
+                    Column::Indicators => Cell::Badges(row.indicator_badges()),
                     other => Cell::Text(other.text(row, today)),
                 })
                 .collect()
@@ -188,6 +203,13 @@ async fn index(
                 ("a-revoir", "Vision à revoir"),
             ],
             filters.vision.code(),
+        ),
+        indicators: Choice::list(
+            [
+                ("en-retard", "Au moins un indicateur en retard"),
+                ("obsoletes", "Indicateurs obsolètes"),
+            ],
+            filters.indicators.code(),
         ),
         search: filters.search.clone(),
         phase_counts,

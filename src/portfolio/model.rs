@@ -9,6 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
+    indicators::model::Status,
     products::model::{Rgaa, Typology},
     vision::model::Review,
     web::{filters, url_encode},
@@ -17,6 +18,7 @@ use crate::{
 /// One product, as the dashboard needs it.
 #[derive(Clone, Debug)]
 pub struct Row {
+    pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -36,6 +38,38 @@ pub struct Row {
     /// How many of the vision's six parts are filled.
     pub vision_score: usize,
     pub vision_review: Review,
+    /// How many of the product's indicators are in each status.
+    pub indicators: IndicatorCounts,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndicatorCounts {
+    pub on_track: usize,
+    pub watch: usize,
+    pub late: usize,
+    pub stale: usize,
+    pub no_data: usize,
+}
+
+impl IndicatorCounts {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::OnTrack => self.on_track += 1,
+            Status::Watch => self.watch += 1,
+            Status::Late => self.late += 1,
+            Status::Stale => self.stale += 1,
+            Status::NoData => self.no_data += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.on_track + self.watch + self.late + self.stale + self.no_data
+    }
+
+    /// For sorting: the more late, stale and to-watch indicators, the worse.
+    fn severity(&self) -> (usize, usize, usize) {
+        (self.late, self.stale, self.watch)
+    }
 }
 
 impl Row {
@@ -83,6 +117,25 @@ impl Row {
         badges
     }
 
+    /// Counts per status, only those that are not zero.
+    pub fn indicator_badges(&self) -> Vec<(String, bool)> {
+        let c = self.indicators;
+        if c.total() == 0 {
+            return vec![("Aucun".into(), false)];
+        }
+        [
+            (c.on_track, "en bonne voie", true),
+            (c.watch, "à surveiller", false),
+            (c.late, "en retard", false),
+            (c.stale, "obsolète(s)", false),
+            (c.no_data, "sans données", false),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, label, ok)| (format!("{n} {label}"), ok))
+        .collect()
+    }
+
     fn compliance_score(&self) -> u8 {
         self.rgaa.rank()
             + u8::from(self.dsfr)
@@ -100,18 +153,20 @@ pub enum Column {
     Phase,
     DaysInPhase,
     Vision,
+    Indicators,
     Compliance,
     Updated,
 }
 
 impl Column {
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 9] = [
         Self::Name,
         Self::Direction,
         Self::Typology,
         Self::Phase,
         Self::DaysInPhase,
         Self::Vision,
+        Self::Indicators,
         Self::Compliance,
         Self::Updated,
     ];
@@ -125,6 +180,7 @@ impl Column {
             Self::Phase => "phase",
             Self::DaysInPhase => "jours",
             Self::Vision => "vision",
+            Self::Indicators => "indicateurs",
             Self::Compliance => "conformite",
             Self::Updated => "maj",
         }
@@ -138,6 +194,7 @@ impl Column {
             Self::Phase => "Phase",
             Self::DaysInPhase => "Jours dans la phase",
             Self::Vision => "Vision",
+            Self::Indicators => "Indicateurs",
             Self::Compliance => "Conformité",
             Self::Updated => "Dernière mise à jour",
         }
@@ -159,6 +216,7 @@ impl Column {
             // Most complete first when descending; among equals, "à revoir" counts as worse.
             Self::Vision => (a.vision_score, !a.vision_review.is_due())
                 .cmp(&(b.vision_score, !b.vision_review.is_due())),
+            Self::Indicators => a.indicators.severity().cmp(&b.indicators.severity()),
             Self::Compliance => a.compliance_score().cmp(&b.compliance_score()),
             Self::Updated => a.updated_at.cmp(&b.updated_at),
         }
@@ -174,6 +232,12 @@ impl Column {
             Self::DaysInPhase => row.days_in_phase(today).to_string(),
             Self::Vision => row
                 .vision_badges()
+                .into_iter()
+                .map(|(label, _)| label)
+                .collect::<Vec<_>>()
+                .join(", "),
+            Self::Indicators => row
+                .indicator_badges()
                 .into_iter()
                 .map(|(label, _)| label)
                 .collect::<Vec<_>>()
@@ -219,6 +283,8 @@ pub struct DashboardQuery {
     pub q: String,
     /// `incomplete` or `a-revoir`.
     pub vision: String,
+    /// `en-retard` or `obsoletes`.
+    pub indicateurs: String,
     pub tri: String,
     pub ordre: String,
 }
@@ -231,6 +297,7 @@ pub struct Filters {
     pub archived: Archived,
     pub search: String,
     pub vision: VisionFilter,
+    pub indicators: IndicatorFilter,
     pub sort: Column,
     pub descending: bool,
 }
@@ -243,6 +310,26 @@ pub enum VisionFilter {
     Incomplete,
     /// Not reviewed within the review period.
     Due,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum IndicatorFilter {
+    #[default]
+    Any,
+    /// At least one indicator late.
+    Late,
+    /// At least one stale indicator.
+    Stale,
+}
+
+impl IndicatorFilter {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Any => "",
+            Self::Late => "en-retard",
+            Self::Stale => "obsoletes",
+        }
+    }
 }
 
 impl VisionFilter {
@@ -264,6 +351,7 @@ impl Default for Filters {
             archived: Archived::Active,
             search: String::new(),
             vision: VisionFilter::Any,
+            indicators: IndicatorFilter::Any,
             sort: Column::Name,
             descending: false,
         }
@@ -292,6 +380,11 @@ impl Filters {
                 "a-revoir" => VisionFilter::Due,
                 _ => VisionFilter::Any,
             },
+            indicators: match query.indicateurs.trim() {
+                "en-retard" => IndicatorFilter::Late,
+                "obsoletes" => IndicatorFilter::Stale,
+                _ => IndicatorFilter::Any,
+            },
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
         }
@@ -317,6 +410,11 @@ impl Filters {
         archived_ok
             && search_ok
             && vision_ok
+            && match self.indicators {
+                IndicatorFilter::Any => true,
+                IndicatorFilter::Late => row.indicators.late > 0,
+                IndicatorFilter::Stale => row.indicators.stale > 0,
+            }
             && self.direction.is_none_or(|d| d == row.direction_id)
             && self.typology.is_none_or(|t| t == row.typology)
     }
@@ -342,6 +440,9 @@ impl Filters {
         }
         if self.vision != VisionFilter::Any {
             parts.push(format!("vision={}", self.vision.code()));
+        }
+        if self.indicators != IndicatorFilter::Any {
+            parts.push(format!("indicateurs={}", self.indicators.code()));
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -400,6 +501,7 @@ mod tests {
 
     fn row(name: &str, phase: (Uuid, i32), direction: Uuid, since: (i32, u32, u32)) -> Row {
         Row {
+            id: Uuid::new_v4(),
             slug: crate::products::model::slugify(name),
             name: name.into(),
             description: String::new(),
@@ -418,6 +520,7 @@ mod tests {
             updated_at: Utc::now(),
             vision_score: 0,
             vision_review: Review::NotWritten,
+            indicators: IndicatorCounts::default(),
         }
     }
 
@@ -476,6 +579,7 @@ mod tests {
         b.rgaa = Rgaa::Total;
         b.updated_at = Utc::now() - chrono::Duration::days(1);
         b.vision_score = 5;
+        b.indicators.late = 1;
         let a = row("a", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
         let rows = vec![b, a];
         let names = |f: &Filters| {
@@ -521,6 +625,7 @@ mod tests {
             archived: Archived::All,
             search: "aide sociale".into(),
             vision: VisionFilter::Due,
+            indicators: IndicatorFilter::Late,
             sort: Column::DaysInPhase,
             descending: true,
             ..Default::default()

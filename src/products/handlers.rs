@@ -249,6 +249,10 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
     let history = db::phase_history(&state.db, sheet.product.id).await?;
     let members = db::members(&state.db, sheet.product.id).await?;
     let vision = crate::vision::handlers::summary(&state, sheet.product.id).await?;
+    let indicators = crate::indicators::db::indicators(&state.db, sheet.product.id, None).await?;
+    let objective_count = crate::indicators::db::objectives(&state.db, sheet.product.id)
+        .await?
+        .len();
     let p = sheet.product;
     let input = &p.input;
     let mut links = Vec::new();
@@ -296,6 +300,11 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
             .collect(),
         members: members.into_iter().map(|m| m.name).collect(),
         vision,
+        indicators: indicators
+            .iter()
+            .map(|i| crate::indicators::views::IndicatorSummary::new(i, today()))
+            .collect(),
+        objective_count,
     };
     Ok(Html(page.render()?))
 }

@@ -64,6 +64,8 @@ pub struct SheetPage {
     pub phase_history: Vec<PhaseRow>,
     pub members: Vec<String>,
     pub vision: crate::vision::views::VisionSummary,
+    pub indicators: Vec<crate::indicators::views::IndicatorSummary>,
+    pub objective_count: usize,
 }
 
 #[derive(Template)]

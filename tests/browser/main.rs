@@ -584,9 +584,12 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
     .click()
     .await
     .unwrap();
+    // Wait for the new page: the old one had the same element with another text.
     let review = c
         .wait()
-        .for_element(Locator::Id("vision-relecture"))
+        .for_element(Locator::XPath(
+            "//p[@id='vision-relecture'][starts-with(., 'Relue et confirmée le')]",
+        ))
         .await
         .unwrap();
     assert!(

@@ -272,17 +272,19 @@ impl TestServer {
     }
 }
 
+thread_local! {
+    /// Statements counted on this thread while a `count_queries` runs.
+    static QUERY_COUNT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
 /// Counts the SQL statements sqlx runs while `future` runs (sqlx traces each one under the
-/// `sqlx::query` target). `#[sqlx::test]` runs on a current-thread runtime, so the thread-local
-/// subscriber sees every statement of the request.
+/// `sqlx::query` target). A global subscriber counts them per thread: `#[sqlx::test]` runs on a
+/// current-thread runtime, so the request's statements all run on the test's thread. (A scoped,
+/// thread-local subscriber proved unreliable: tracing caches per-callsite interest globally.)
 pub async fn count_queries<F: std::future::Future>(future: F) -> (F::Output, usize) {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    };
     use tracing_subscriber::layer::SubscriberExt;
 
-    struct Counter(Arc<AtomicUsize>);
+    struct Counter;
     impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
         fn on_event(
             &self,
@@ -290,18 +292,20 @@ pub async fn count_queries<F: std::future::Future>(future: F) -> (F::Output, usi
             _: tracing_subscriber::layer::Context<'_, S>,
         ) {
             if event.metadata().target() == "sqlx::query" {
-                self.0.fetch_add(1, Ordering::SeqCst);
+                QUERY_COUNT.with(|count| count.set(count.get().map(|n| n + 1)));
             }
         }
     }
-    let count = Arc::new(AtomicUsize::new(0));
-    let subscriber = tracing_subscriber::registry().with(Counter(count.clone()));
-    let guard = tracing::subscriber::set_default(subscriber);
-    // Callsites first hit by another test's thread may have cached "no one listens": ask again.
-    tracing::callsite::rebuild_interest_cache();
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::registry().with(Counter);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in tests");
+    });
+    QUERY_COUNT.with(|count| count.set(Some(0)));
     let output = future.await;
-    drop(guard);
-    (output, count.load(Ordering::SeqCst))
+    let count = QUERY_COUNT.with(|count| count.take()).unwrap_or(0);
+    (output, count)
 }
 
 /// A product created through the form, as a user would; returns its slug.

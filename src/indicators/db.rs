@@ -1,0 +1,421 @@
+//! Queries on objectives, indicators, targets and measurements.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::{Frequency, Kind, Point, Source, Spec, Trend};
+
+#[derive(Clone, Debug)]
+pub struct Objective {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub position: i32,
+}
+
+pub async fn objectives(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Objective>> {
+    sqlx::query_as!(
+        Objective,
+        "select id, title, description, position from objectives where product_id = $1 order by position, created_at",
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn add_objective(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    title: &str,
+    description: &str,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into objectives (product_id, title, description, position)
+         select $1, $2, $3, coalesce(max(position), 0) + 1 from objectives where product_id = $1
+         returning id",
+        product_id,
+        title,
+        description
+    )
+    .fetch_one(tx)
+    .await
+}
+
+pub async fn update_objective(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+    title: &str,
+    description: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update objectives set title = $3, description = $4, updated_at = now() where id = $2 and product_id = $1",
+        product_id,
+        id,
+        title,
+        description
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_objective(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from objectives where id = $2 and product_id = $1",
+        product_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn reorder_objectives(tx: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update objectives o set position = x.position::int, updated_at = now()
+         from unnest($1::uuid[]) with ordinality as x(id, position) where o.id = x.id",
+        ids
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// An indicator with its targets and measurements (oldest first).
+#[derive(Clone, Debug)]
+pub struct Indicator {
+    pub id: Uuid,
+    pub objective_id: Option<Uuid>,
+    pub name: String,
+    pub kind: Kind,
+    pub unit: String,
+    pub trend: Trend,
+    pub range: Option<(f64, f64)>,
+    pub baseline: Point,
+    pub frequency: Frequency,
+    pub source: Source,
+    pub owner: String,
+    pub description: String,
+    pub version: i32,
+    pub targets: Vec<Point>,
+    pub measurements: Vec<Measurement>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Measurement {
+    pub id: Uuid,
+    pub date: NaiveDate,
+    pub value: f64,
+    pub comment: String,
+}
+
+#[derive(Deserialize)]
+struct TargetJson {
+    date: NaiveDate,
+    value: f64,
+}
+
+impl Indicator {
+    pub fn spec(&self) -> Spec {
+        Spec {
+            trend: self.trend,
+            range: self.range,
+            baseline: self.baseline,
+            targets: self.targets.clone(),
+            frequency: self.frequency,
+        }
+    }
+
+    pub fn points(&self) -> Vec<Point> {
+        self.measurements
+            .iter()
+            .map(|m| Point {
+                date: m.date,
+                value: m.value,
+            })
+            .collect()
+    }
+}
+
+/// Every indicator of a product (or only `only`), with targets and measurements: one query.
+pub async fn indicators(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<Indicator>> {
+    let rows = sqlx::query!(
+        r#"select i.id, i.objective_id, i.name, i.kind, i.unit, i.direction, i.range_low, i.range_high,
+                  i.baseline_value, i.baseline_date, i.frequency, i.source, i.owner, i.description, i.version,
+                  coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
+                            from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
+                  coalesce((select json_agg(json_build_object('id', m.id, 'date', m.measured_on, 'value', m.value, 'comment', m.comment)
+                                            order by m.measured_on)
+                            from measurements m where m.indicator_id = i.id), '[]') as "measurements!"
+           from indicators i
+           where i.product_id = $1 and ($2::uuid is null or i.id = $2)
+           order by lower(i.name)"#,
+        product_id,
+        only
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let targets: Vec<TargetJson> = serde_json::from_value(r.targets).unwrap_or_default();
+            Indicator {
+                id: r.id,
+                objective_id: r.objective_id,
+                name: r.name,
+                kind: Kind::parse(&r.kind).unwrap_or(Kind::Success),
+                unit: r.unit,
+                trend: Trend::parse(&r.direction).unwrap_or(Trend::Increase),
+                range: r.range_low.zip(r.range_high),
+                baseline: Point {
+                    date: r.baseline_date,
+                    value: r.baseline_value,
+                },
+                frequency: Frequency::parse(&r.frequency).unwrap_or(Frequency::Monthly),
+                source: Source::parse(&r.source).unwrap_or(Source::Other),
+                owner: r.owner,
+                description: r.description,
+                version: r.version,
+                targets: targets
+                    .into_iter()
+                    .map(|t| Point {
+                        date: t.date,
+                        value: t.value,
+                    })
+                    .collect(),
+                measurements: serde_json::from_value(r.measurements).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// The validated fields of an indicator, as the form gives them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndicatorInput {
+    pub objective_id: Option<Uuid>,
+    pub name: String,
+    pub kind: Kind,
+    pub unit: String,
+    pub trend: Trend,
+    pub range: Option<(f64, f64)>,
+    pub baseline: Point,
+    pub targets: Vec<Point>,
+    pub frequency: Frequency,
+    pub source: Source,
+    pub owner: String,
+    pub description: String,
+}
+
+pub async fn insert_indicator(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    input: &IndicatorInput,
+) -> sqlx::Result<Uuid> {
+    let id = sqlx::query_scalar!(
+        "insert into indicators (product_id, objective_id, name, kind, unit, direction, range_low, range_high,
+                                 baseline_value, baseline_date, frequency, source, owner, description)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
+        product_id,
+        input.objective_id,
+        input.name,
+        input.kind.code(),
+        input.unit,
+        input.trend.code(),
+        input.range.map(|r| r.0),
+        input.range.map(|r| r.1),
+        input.baseline.value,
+        input.baseline.date,
+        input.frequency.code(),
+        input.source.code(),
+        input.owner,
+        input.description
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    set_targets(tx, id, &input.targets).await?;
+    Ok(id)
+}
+
+/// Updates the indicator if it is still at `version`; returns the rows affected (0: stale).
+pub async fn update_indicator(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+    version: i32,
+    input: &IndicatorInput,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update indicators set objective_id = $4, name = $5, kind = $6, unit = $7, direction = $8, range_low = $9,
+                range_high = $10, baseline_value = $11, baseline_date = $12, frequency = $13, source = $14,
+                owner = $15, description = $16, version = version + 1, updated_at = now()
+         where product_id = $1 and id = $2 and version = $3",
+        product_id,
+        id,
+        version,
+        input.objective_id,
+        input.name,
+        input.kind.code(),
+        input.unit,
+        input.trend.code(),
+        input.range.map(|r| r.0),
+        input.range.map(|r| r.1),
+        input.baseline.value,
+        input.baseline.date,
+        input.frequency.code(),
+        input.source.code(),
+        input.owner,
+        input.description
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        set_targets(tx, id, &input.targets).await?;
+    }
+    Ok(done.rows_affected())
+}
+
+async fn set_targets(tx: &mut PgConnection, id: Uuid, targets: &[Point]) -> sqlx::Result<()> {
+    sqlx::query!("delete from indicator_targets where indicator_id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    let dates: Vec<NaiveDate> = targets.iter().map(|t| t.date).collect();
+    let values: Vec<f64> = targets.iter().map(|t| t.value).collect();
+    sqlx::query!(
+        "insert into indicator_targets (indicator_id, target_date, value) select $1, * from unnest($2::date[], $3::float8[])",
+        id,
+        &dates,
+        &values
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds a measurement, or replaces the value of that date; returns the previous one if any.
+pub async fn upsert_measurement(
+    tx: &mut PgConnection,
+    indicator_id: Uuid,
+    point: Point,
+    comment: &str,
+) -> sqlx::Result<Option<(f64, String)>> {
+    let previous = sqlx::query!(
+        "select value, comment from measurements where indicator_id = $1 and measured_on = $2 for update",
+        indicator_id,
+        point.date
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into measurements (indicator_id, measured_on, value, comment) values ($1, $2, $3, $4)
+         on conflict (indicator_id, measured_on) do update
+         set value = excluded.value, comment = excluded.comment, updated_at = now()",
+        indicator_id,
+        point.date,
+        point.value,
+        comment
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(previous.map(|p| (p.value, p.comment)))
+}
+
+/// Changes a measurement's date, value or comment; fails on `measurements_one_per_date`.
+pub async fn update_measurement(
+    tx: &mut PgConnection,
+    indicator_id: Uuid,
+    id: Uuid,
+    point: Point,
+    comment: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update measurements set measured_on = $3, value = $4, comment = $5, updated_at = now()
+         where indicator_id = $1 and id = $2",
+        indicator_id,
+        id,
+        point.date,
+        point.value,
+        comment
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_measurement(
+    tx: &mut PgConnection,
+    indicator_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from measurements where indicator_id = $1 and id = $2",
+        indicator_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// For the dashboard: every indicator of every product with its targets and latest measurement,
+/// in one query whatever the number of products.
+pub struct PortfolioIndicator {
+    pub product_id: Uuid,
+    pub spec: Spec,
+    pub latest: Option<Point>,
+}
+
+pub async fn portfolio_indicators(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<PortfolioIndicator>> {
+    let rows = sqlx::query!(
+        r#"select i.product_id, i.direction, i.range_low, i.range_high, i.baseline_value, i.baseline_date, i.frequency,
+                  coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
+                            from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
+                  latest.measured_on as "latest_date?", latest.value as "latest_value?"
+           from indicators i
+           left join lateral (select m.measured_on, m.value from measurements m where m.indicator_id = i.id
+                              order by m.measured_on desc limit 1) latest on true"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let targets: Vec<TargetJson> = serde_json::from_value(r.targets).unwrap_or_default();
+            PortfolioIndicator {
+                product_id: r.product_id,
+                spec: Spec {
+                    trend: Trend::parse(&r.direction).unwrap_or(Trend::Increase),
+                    range: r.range_low.zip(r.range_high),
+                    baseline: Point {
+                        date: r.baseline_date,
+                        value: r.baseline_value,
+                    },
+                    targets: targets
+                        .into_iter()
+                        .map(|t| Point {
+                            date: t.date,
+                            value: t.value,
+                        })
+                        .collect(),
+                    frequency: Frequency::parse(&r.frequency).unwrap_or(Frequency::Monthly),
+                },
+                latest: r
+                    .latest_date
+                    .zip(r.latest_value)
+                    .map(|(date, value)| Point { date, value }),
+            }
+        })
+        .collect())
+}

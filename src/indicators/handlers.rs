@@ -1,0 +1,1352 @@
+//! Objectives, indicators (versioned), measurements, the library, and CSV import / export.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, State},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    audit::{self, Action, FieldChange, model::subject},
+    auth::extract::session_error,
+    error::{AppError, AppResult},
+    products::extract::ProductSheet,
+    web::{Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, filters},
+};
+
+use super::{
+    chart::{ChartInput, chart},
+    csv_io::{self, Outcome},
+    db::{self, Indicator, Objective},
+    form::{IndicatorForm, MeasurementForm, ObjectiveForm},
+    library,
+    model::{ON_TRACK_MARGIN, Point, WATCH_MARGIN, assess, format_value},
+    views::*,
+};
+
+const INDICATOR: &str = "indicator";
+const OBJECTIVE: &str = "objective";
+const MEASUREMENT: &str = "measurement";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
+    message
+        .push(&sheet.viewer.session)
+        .await
+        .map_err(session_error)
+}
+
+fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+fn names(sheet: &ProductSheet) -> (String, String) {
+    (
+        sheet.product.input.slug.clone(),
+        sheet.product.input.name.clone(),
+    )
+}
+
+async fn indicator(state: &AppState, sheet: &ProductSheet, id: Uuid) -> AppResult<Indicator> {
+    db::indicators(&state.db, sheet.product.id, Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
+}
+
+// ---- Objectives and the index page ----
+
+async fn index_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    objective_form: ObjectiveForm,
+    errors: FieldErrors,
+) -> AppResult<IndexPage> {
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let today = today();
+    let count = objectives.len();
+    let (slug, name) = names(&sheet);
+    Ok(IndexPage {
+        objectives: objectives
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ObjectiveGroup {
+                id: o.id.to_string(),
+                title: o.title.clone(),
+                description: o.description.clone(),
+                indicators: indicators
+                    .iter()
+                    .filter(|ind| ind.objective_id == Some(o.id))
+                    .map(|ind| IndicatorSummary::new(ind, today))
+                    .collect(),
+                first: i == 0,
+                last: i + 1 == count,
+            })
+            .collect(),
+        unassigned: indicators
+            .iter()
+            .filter(|ind| ind.objective_id.is_none())
+            .map(|ind| IndicatorSummary::new(ind, today))
+            .collect(),
+        can_edit: sheet.can_edit,
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        objective_form,
+        errors,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+    Ok(Html(
+        index_page(&state, sheet, ObjectiveForm::default(), FieldErrors::new())
+            .await?
+            .render()?,
+    ))
+}
+
+pub async fn add_objective(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<ObjectiveForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (title, description) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                index_page(&state, sheet, form, errors).await?,
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let id = db::add_objective(&mut tx, sheet.product.id, &title, &description).await?;
+    let changes = [
+        subject("Objectif", &title),
+        FieldChange {
+            field: "description".into(),
+            label: "Précisions".into(),
+            before: String::new(),
+            after: description,
+        },
+    ];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        OBJECTIVE,
+        id,
+        Action::ObjectiveCreate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("Objectif « {title} » ajouté.")),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+}
+
+async fn objective(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+) -> AppResult<(Vec<Objective>, Objective)> {
+    let all = db::objectives(&state.db, sheet.product.id).await?;
+    let found = all
+        .iter()
+        .find(|o| o.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((all, found))
+}
+
+pub async fn objective_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, o) = objective(&state, &sheet, id).await?;
+    let (slug, name) = names(&sheet);
+    let page = ObjectiveFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        id: id.to_string(),
+        form: ObjectiveForm {
+            title: o.title,
+            description: o.description,
+        },
+        errors: FieldErrors::new(),
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn update_objective(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<ObjectiveForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, before) = objective(&state, &sheet, id).await?;
+    let (title, description) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let (slug, name) = names(&sheet);
+            let page = ObjectiveFormPage {
+                layout: sheet.viewer.layout.in_section("produits"),
+                slug,
+                name,
+                id: id.to_string(),
+                form,
+                errors,
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    let fields = |t: &str, d: &str| {
+        vec![
+            audit::Field::new("title", "Objectif", t),
+            audit::Field::new("description", "Précisions", d),
+        ]
+    };
+    let mut changes = vec![subject("Objectif", &title)];
+    changes.extend(audit::model::diff(
+        &fields(&before.title, &before.description),
+        &fields(&title, &description),
+    ));
+    let mut tx = state.db.begin().await?;
+    if db::update_objective(&mut tx, sheet.product.id, id, &title, &description).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        OBJECTIVE,
+        id,
+        Action::ObjectiveUpdate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("Objectif enregistré.")).await?;
+    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+}
+
+pub async fn confirm_delete_objective(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, o) = objective(&state, &sheet, id).await?;
+    let (slug, name) = names(&sheet);
+    let page = ConfirmDeletePage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        title: "Supprimer l’objectif".into(),
+        explanation: format!(
+            "L’objectif « {} » sera supprimé. Ses indicateurs sont conservés, sans objectif ; ce qui est supprimé reste dans l’historique.",
+            o.title
+        ),
+        action: format!("/produits/{slug}/objectifs/{id}/supprimer"),
+        cancel: format!("/produits/{slug}/indicateurs"),
+        slug,
+        name,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn delete_objective(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, o) = objective(&state, &sheet, id).await?;
+    let mut tx = state.db.begin().await?;
+    db::delete_objective(&mut tx, sheet.product.id, id).await?;
+    let changes = [
+        subject("Objectif", &o.title),
+        FieldChange {
+            field: "description".into(),
+            label: "Précisions".into(),
+            before: o.description.clone(),
+            after: String::new(),
+        },
+    ];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        OBJECTIVE,
+        id,
+        Action::ObjectiveDelete,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("Objectif « {} » supprimé.", o.title)),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+}
+
+async fn move_objective(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+    up: bool,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (all, _) = objective(state, sheet, id).await?;
+    let mut ids: Vec<Uuid> = all.iter().map(|o| o.id).collect();
+    let index = ids
+        .iter()
+        .position(|i| *i == id)
+        .ok_or(AppError::NotFound)?;
+    let other = if up {
+        index.checked_sub(1)
+    } else {
+        Some(index + 1).filter(|i| *i < ids.len())
+    };
+    if let Some(other) = other {
+        ids.swap(index, other);
+        let mut tx = state.db.begin().await?;
+        db::reorder_objectives(&mut tx, &ids).await?;
+        tx.commit().await?;
+    }
+    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+}
+
+pub async fn objective_up(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    move_objective(&state, &sheet, id, true).await
+}
+
+pub async fn objective_down(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    move_objective(&state, &sheet, id, false).await
+}
+
+// ---- Indicators ----
+
+fn objective_choices(objectives: &[Objective], selected: &str) -> Vec<Choice> {
+    Choice::list(
+        objectives
+            .iter()
+            .map(|o| (o.id.to_string(), o.title.clone())),
+        selected,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    modele: String,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<NewQuery>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let template = library::find(query.modele.trim());
+    let mut form = IndicatorForm {
+        baseline_date: today().to_string(),
+        ..Default::default()
+    };
+    if let Some(t) = template {
+        form.name = t.name.into();
+        form.kind = t.kind.code().into();
+        form.unit = t.unit.into();
+        form.direction = t.trend.code().into();
+        form.frequency = t.frequency.code().into();
+        form.source = t.source.code().into();
+        form.description = t.description.into();
+        if let Some((low, high)) = t.range {
+            form.range_low = format_value(low, "");
+            form.range_high = format_value(high, "");
+        }
+        if let Some(target) = t.suggested_target {
+            form.target_value = vec![format_value(target, "")];
+        }
+    }
+    let selected = form.objective_id.clone();
+    let mut page = IndicatorFormPage::new(
+        sheet.viewer.layout.clone().in_section("produits"),
+        names(&sheet),
+        "Ajouter un indicateur".into(),
+        sheet.url("/indicateurs"),
+        sheet.url("/indicateurs"),
+        form,
+        objective_choices(&objectives, &selected),
+        FieldErrors::new(),
+        None,
+    );
+    page.from_template = template.map(|t| t.name);
+    Ok(Html(page.render()?))
+}
+
+fn name_taken(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.constraint() == Some("indicators_product_name_key"))
+}
+
+const NAME_TAKEN: &str = "Un autre indicateur de ce produit porte déjà ce nom.";
+
+pub async fn create(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<IndicatorForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let mut errors = FieldErrors::new();
+    match form.parse(&objectives) {
+        Err(e) => errors = e,
+        Ok(input) => {
+            let mut tx = state.db.begin().await?;
+            match db::insert_indicator(&mut tx, sheet.product.id, &input).await {
+                Ok(id) => {
+                    let mut changes = vec![subject("Indicateur", &input.name)];
+                    changes.extend(audit::model::created(&input.fields(&objectives)));
+                    audit::db::record(
+                        &mut tx,
+                        &sheet.viewer.user,
+                        sheet.product.id,
+                        INDICATOR,
+                        id,
+                        Action::IndicatorCreate,
+                        &changes,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    flash(
+                        &sheet,
+                        Flash::success(format!(
+                            "Indicateur « {} » créé : saisissez ses mesures.",
+                            input.name
+                        )),
+                    )
+                    .await?;
+                    return Ok(
+                        Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
+                    );
+                }
+                Err(e) if name_taken(&e) => {
+                    errors.insert("name", NAME_TAKEN.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let selected = form.objective_id.clone();
+    let page = IndicatorFormPage::new(
+        sheet.viewer.layout.clone().in_section("produits"),
+        names(&sheet),
+        "Ajouter un indicateur".into(),
+        sheet.url("/indicateurs"),
+        sheet.url("/indicateurs"),
+        form,
+        objective_choices(&objectives, &selected),
+        errors,
+        None,
+    );
+    render(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    let i = indicator(&state, &sheet, id).await?;
+    let form = MeasurementForm {
+        date: today().to_string(),
+        ..Default::default()
+    };
+    Ok(Html(
+        indicator_page(&state, sheet, i, form, FieldErrors::new(), None)
+            .await?
+            .render()?,
+    ))
+}
+
+async fn indicator_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    i: Indicator,
+    form: MeasurementForm,
+    errors: FieldErrors,
+    replace: Option<Replace>,
+) -> AppResult<IndicatorPage> {
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let points = i.points();
+    let assessment = assess(&i.spec(), &points, today());
+    let unit = i.unit.clone();
+    let value = |p: Option<&Point>| {
+        p.map(|p| format_value(p.value, &unit))
+            .unwrap_or_else(|| "—".into())
+    };
+    let (latest, previous) = (
+        points.last(),
+        points.len().checked_sub(2).and_then(|n| points.get(n)),
+    );
+    let change = match (latest, previous) {
+        (Some(l), Some(p)) => {
+            let delta = l.value - p.value;
+            let sign = if delta > 0.0 { "+" } else { "" };
+            format!("{sign}{}", format_value(delta, &unit))
+        }
+        _ => "—".into(),
+    };
+    let chart = chart(&ChartInput {
+        name: &i.name,
+        unit: &i.unit,
+        trend: i.trend,
+        range: i.range,
+        baseline: i.baseline,
+        targets: &i.targets,
+        measurements: &points,
+    });
+    let mut rows: Vec<MeasurementRow> = Vec::new();
+    for (n, m) in i.measurements.iter().enumerate() {
+        let change = n
+            .checked_sub(1)
+            .and_then(|p| i.measurements.get(p))
+            .map(|p| {
+                let delta = m.value - p.value;
+                format!(
+                    "{}{}",
+                    if delta > 0.0 { "+" } else { "" },
+                    format_value(delta, &unit)
+                )
+            })
+            .unwrap_or_else(|| "—".into());
+        rows.push(MeasurementRow {
+            id: m.id.to_string(),
+            date: filters::date_short(m.date),
+            value: format_value(m.value, &unit),
+            change,
+            comment: m.comment.clone(),
+        });
+    }
+    rows.reverse();
+    let (slug, name) = names(&sheet);
+    Ok(IndicatorPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        can_edit: sheet.can_edit,
+        id: i.id.to_string(),
+        kind: i.kind.label(),
+        kind_explanation: i.kind.explanation(),
+        objective: i
+            .objective_id
+            .and_then(|id| objectives.iter().find(|o| o.id == id))
+            .map(|o| o.title.clone()),
+        unit: i.unit.clone(),
+        direction: i.trend.label(),
+        frequency: i.frequency.label(),
+        source: i.source.label(),
+        owner: i.owner.clone(),
+        description: i.description.clone(),
+        baseline: format!(
+            "{} au {}",
+            format_value(i.baseline.value, &unit),
+            filters::date_short(i.baseline.date)
+        ),
+        targets: match i.range {
+            Some((l, h)) => vec![format!(
+                "rester entre {} et {}",
+                format_value(l, &unit),
+                format_value(h, &unit)
+            )],
+            None => i
+                .targets
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} au {}",
+                        format_value(t.value, &unit),
+                        filters::date_short(t.date)
+                    )
+                })
+                .collect(),
+        },
+        status: assessment.status,
+        reason: assessment.reason,
+        latest: value(latest),
+        previous: value(previous),
+        change,
+        chart,
+        measurements: rows,
+        indicator: i.name,
+        form,
+        errors,
+        replace,
+        today: today().to_string(),
+        on_track_margin: (ON_TRACK_MARGIN * 100.0).round() as u32,
+        watch_margin: (WATCH_MARGIN * 100.0).round() as u32,
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let i = indicator(&state, &sheet, id).await?;
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let form = IndicatorForm::from_indicator(&i);
+    let selected = form.objective_id.clone();
+    let page = IndicatorFormPage::new(
+        sheet.viewer.layout.clone().in_section("produits"),
+        names(&sheet),
+        format!("Modifier « {} »", i.name),
+        sheet.url(&format!("/indicateurs/{id}/modifier")),
+        sheet.url(&format!("/indicateurs/{id}")),
+        form,
+        objective_choices(&objectives, &selected),
+        FieldErrors::new(),
+        None,
+    );
+    Ok(Html(page.render()?))
+}
+
+fn input_of(i: &Indicator) -> db::IndicatorInput {
+    db::IndicatorInput {
+        objective_id: i.objective_id,
+        name: i.name.clone(),
+        kind: i.kind,
+        unit: i.unit.clone(),
+        trend: i.trend,
+        range: i.range,
+        baseline: i.baseline,
+        targets: i.targets.clone(),
+        frequency: i.frequency,
+        source: i.source,
+        owner: i.owner.clone(),
+        description: i.description.clone(),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(mut form): Form<IndicatorForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let before = indicator(&state, &sheet, id).await?;
+    let objectives = db::objectives(&state.db, sheet.product.id).await?;
+    let mut errors = FieldErrors::new();
+    let mut conflict = None;
+    match form.parse(&objectives) {
+        Err(e) => errors = e,
+        Ok(input) => {
+            let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+            let changes = audit::model::diff(
+                &input_of(&before).fields(&objectives),
+                &input.fields(&objectives),
+            );
+            if changes.is_empty() && sent == before.version {
+                flash(&sheet, Flash::info("Aucune modification à enregistrer.")).await?;
+                return Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response());
+            }
+            let mut tx = state.db.begin().await?;
+            match db::update_indicator(&mut tx, sheet.product.id, id, sent, &input).await {
+                Ok(0) => {
+                    drop(tx);
+                    let fresh = indicator(&state, &sheet, id).await?;
+                    let last = audit::db::last_change(&state.db, INDICATOR, id).await?;
+                    conflict = Some(Conflict::new(
+                        &input_of(&fresh).fields(&objectives),
+                        &input.fields(&objectives),
+                        last,
+                    ));
+                    form.version = fresh.version.to_string();
+                }
+                Ok(_) => {
+                    let mut all = vec![subject("Indicateur", &input.name)];
+                    all.extend(changes);
+                    audit::db::record(
+                        &mut tx,
+                        &sheet.viewer.user,
+                        sheet.product.id,
+                        INDICATOR,
+                        id,
+                        Action::IndicatorUpdate,
+                        &all,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    flash(&sheet, Flash::success("Indicateur enregistré.")).await?;
+                    return Ok(
+                        Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
+                    );
+                }
+                Err(e) if name_taken(&e) => {
+                    errors.insert("name", NAME_TAKEN.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let status = if conflict.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let selected = form.objective_id.clone();
+    let page = IndicatorFormPage::new(
+        sheet.viewer.layout.clone().in_section("produits"),
+        names(&sheet),
+        format!("Modifier « {} »", before.name),
+        sheet.url(&format!("/indicateurs/{id}/modifier")),
+        sheet.url(&format!("/indicateurs/{id}")),
+        form,
+        objective_choices(&objectives, &selected),
+        errors,
+        conflict,
+    );
+    render(status, page)
+}
+
+// ---- Measurements ----
+
+fn measurement_changes(
+    name: &str,
+    unit: &str,
+    date: NaiveDate,
+    before: Option<(f64, &str)>,
+    after: Option<(f64, &str)>,
+) -> Vec<FieldChange> {
+    let value = |v: Option<(f64, &str)>| v.map(|(v, _)| format_value(v, unit)).unwrap_or_default();
+    let comment = |v: Option<(f64, &str)>| v.map(|(_, c)| c.to_owned()).unwrap_or_default();
+    vec![
+        subject("Indicateur", name),
+        FieldChange {
+            field: "date".into(),
+            label: "Date".into(),
+            before: String::new(),
+            after: filters::date_short(date),
+        },
+        FieldChange {
+            field: "value".into(),
+            label: "Valeur".into(),
+            before: value(before),
+            after: value(after),
+        },
+        FieldChange {
+            field: "comment".into(),
+            label: "Commentaire".into(),
+            before: comment(before),
+            after: comment(after),
+        },
+    ]
+}
+
+pub async fn add_measurement(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<MeasurementForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let i = indicator(&state, &sheet, id).await?;
+    let (point, comment) = match form.parse(today()) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                indicator_page(&state, sheet, i, form, errors, None).await?,
+            );
+        }
+    };
+    let existing = i.measurements.iter().find(|m| m.date == point.date);
+    if let (Some(existing), false) = (existing, form.replace == "oui") {
+        // One value per date: ask before replacing.
+        let replace = Replace {
+            date: filters::date_short(point.date),
+            existing: format_value(existing.value, &i.unit),
+        };
+        return render(
+            StatusCode::CONFLICT,
+            indicator_page(&state, sheet, i, form, FieldErrors::new(), Some(replace)).await?,
+        );
+    }
+    let mut tx = state.db.begin().await?;
+    let previous = db::upsert_measurement(&mut tx, id, point, &comment).await?;
+    let action = if previous.is_some() {
+        Action::MeasurementUpdate
+    } else {
+        Action::MeasurementAdd
+    };
+    let changes = measurement_changes(
+        &i.name,
+        &i.unit,
+        point.date,
+        previous.as_ref().map(|(v, c)| (*v, c.as_str())),
+        Some((point.value, &comment)),
+    );
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        MEASUREMENT,
+        id,
+        action,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!(
+            "Mesure du {} enregistrée.",
+            filters::date_short(point.date)
+        )),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+}
+
+async fn measurement(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+    mid: Uuid,
+) -> AppResult<(Indicator, db::Measurement)> {
+    let i = indicator(state, sheet, id).await?;
+    let m = i
+        .measurements
+        .iter()
+        .find(|m| m.id == mid)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((i, m))
+}
+
+fn measurement_page(
+    sheet: ProductSheet,
+    i: &Indicator,
+    mid: Uuid,
+    form: MeasurementForm,
+    errors: FieldErrors,
+) -> MeasurementFormPage {
+    let (slug, name) = names(&sheet);
+    MeasurementFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        indicator_id: i.id.to_string(),
+        indicator: i.name.clone(),
+        id: mid.to_string(),
+        form,
+        errors,
+        today: today().to_string(),
+    }
+}
+
+pub async fn measurement_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (i, m) = measurement(&state, &sheet, id, mid).await?;
+    let form = MeasurementForm {
+        date: m.date.to_string(),
+        value: format_value(m.value, ""),
+        comment: m.comment.clone(),
+        replace: String::new(),
+    };
+    Ok(Html(
+        measurement_page(sheet, &i, mid, form, FieldErrors::new()).render()?,
+    ))
+}
+
+pub async fn update_measurement(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
+    Form(form): Form<MeasurementForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (i, m) = measurement(&state, &sheet, id, mid).await?;
+    let (point, comment) = match form.parse(today()) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                measurement_page(sheet, &i, mid, form, errors),
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    match db::update_measurement(&mut tx, id, mid, point, &comment).await {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("measurements_one_per_date") => {
+            drop(tx);
+            let mut errors = FieldErrors::new();
+            errors.insert("date", "Une autre mesure existe déjà à cette date : modifiez-la plutôt, ou choisissez une autre date.".into());
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                measurement_page(sheet, &i, mid, form, errors),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let changes = measurement_changes(
+        &i.name,
+        &i.unit,
+        point.date,
+        Some((m.value, &m.comment)),
+        Some((point.value, &comment)),
+    );
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        MEASUREMENT,
+        mid,
+        Action::MeasurementUpdate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("Mesure corrigée.")).await?;
+    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+}
+
+pub async fn confirm_delete_measurement(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (i, m) = measurement(&state, &sheet, id, mid).await?;
+    let (slug, name) = names(&sheet);
+    let page = ConfirmDeletePage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        title: "Supprimer une mesure".into(),
+        explanation: format!(
+            "La mesure du {} ({}) de « {} » sera supprimée. La suppression est inscrite dans l’historique du produit.",
+            filters::date_short(m.date),
+            format_value(m.value, &i.unit),
+            i.name
+        ),
+        action: format!("/produits/{slug}/indicateurs/{id}/mesures/{mid}/supprimer"),
+        cancel: format!("/produits/{slug}/indicateurs/{id}"),
+        slug,
+        name,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn delete_measurement(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (i, m) = measurement(&state, &sheet, id, mid).await?;
+    let mut tx = state.db.begin().await?;
+    db::delete_measurement(&mut tx, id, mid).await?;
+    let changes = measurement_changes(&i.name, &i.unit, m.date, Some((m.value, &m.comment)), None);
+    let mut changes = changes;
+    if let Some(date) = changes.get_mut(1) {
+        // The date is the measurement's, not a change.
+        (date.before, date.after) = (date.after.clone(), String::new());
+    }
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        MEASUREMENT,
+        mid,
+        Action::MeasurementDelete,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!(
+            "Mesure du {} supprimée.",
+            filters::date_short(m.date)
+        )),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+}
+
+// ---- Library ----
+
+pub async fn library_page(sheet: ProductSheet) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let typology = sheet.product.input.typology;
+    let (slug, name) = names(&sheet);
+    let page = LibraryPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        groups: library::grouped(typology)
+            .into_iter()
+            .map(|(t, templates)| LibraryGroup {
+                typology: t.label(),
+                own: t == typology,
+                templates,
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?))
+}
+
+// ---- CSV ----
+
+fn csv_response(bytes: Vec<u8>, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn csv_error(e: csv::Error) -> AppError {
+    AppError::Internal(e.into())
+}
+
+pub async fn export_product(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Response> {
+    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let bytes = csv_io::export(&indicators).map_err(csv_error)?;
+    Ok(csv_response(
+        bytes,
+        &format!(
+            "mesures-{}-{}.csv",
+            sheet.product.input.slug,
+            today().format("%Y-%m-%d")
+        ),
+    ))
+}
+
+pub async fn export_indicator(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    let i = indicator(&state, &sheet, id).await?;
+    let bytes = csv_io::export(std::slice::from_ref(&i)).map_err(csv_error)?;
+    let slug = crate::products::model::slugify(&i.name);
+    Ok(csv_response(
+        bytes,
+        &format!("mesures-{slug}-{}.csv", today().format("%Y-%m-%d")),
+    ))
+}
+
+pub async fn example(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let name = indicators
+        .first()
+        .map(|i| i.name.clone())
+        .unwrap_or_else(|| "Satisfaction des utilisateurs".into());
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    writer.write_record(csv_io::HEADER).map_err(csv_error)?;
+    writer
+        .write_record([
+            name.as_str(),
+            "31/01/2026",
+            "7,4",
+            "Enquête JDMA de janvier",
+        ])
+        .map_err(csv_error)?;
+    writer
+        .write_record([name.as_str(), "28/02/2026", "7,6", ""])
+        .map_err(csv_error)?;
+    let body = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(body);
+    Ok(csv_response(bytes, "exemple-mesures.csv"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportQuery {
+    indicateur: String,
+}
+
+async fn only(
+    state: &AppState,
+    sheet: &ProductSheet,
+    query: &ImportQuery,
+) -> AppResult<Option<Indicator>> {
+    match query.indicateur.trim() {
+        "" => Ok(None),
+        raw => {
+            let id = Uuid::parse_str(raw).map_err(|_| AppError::NotFound)?;
+            Ok(Some(indicator(state, sheet, id).await?))
+        }
+    }
+}
+
+async fn import_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    only: Option<&Indicator>,
+    error: Option<String>,
+) -> AppResult<ImportPage> {
+    let names_list = db::indicators(&state.db, sheet.product.id, None)
+        .await?
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    let (slug, name) = names(&sheet);
+    Ok(ImportPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        only: only.map(|i| (i.id.to_string(), i.name.clone())),
+        error,
+        indicator_names: names_list,
+    })
+}
+
+pub async fn import_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<ImportQuery>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let only = only(&state, &sheet, &query).await?;
+    Ok(Html(
+        import_page(&state, sheet, only.as_ref(), None)
+            .await?
+            .render()?,
+    ))
+}
+
+/// Reads the uploaded file. A body over the limit is refused with the 413 page (before we get
+/// here when the browser announced its size, while reading otherwise).
+async fn uploaded(mut multipart: Multipart) -> AppResult<Result<Option<String>, String>> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("Le fichier n’a pas pu être lu.".into())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() == Some("fichier") {
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            if bytes.is_empty() {
+                return Ok(Ok(None));
+            }
+            return Ok(String::from_utf8(bytes.to_vec())
+                .map(Some)
+                .map_err(|_| "Le fichier n’est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » depuis votre tableur.".into()));
+        }
+    }
+    Ok(Ok(None))
+}
+
+pub async fn import_preview(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<ImportQuery>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let only = only(&state, &sheet, &query).await?;
+    let content = match uploaded(multipart).await? {
+        Ok(Some(content)) => content,
+        Ok(None) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(
+                    &state,
+                    sheet,
+                    only.as_ref(),
+                    Some("Choisissez un fichier CSV.".into()),
+                )
+                .await?,
+            );
+        }
+        Err(message) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(&state, sheet, only.as_ref(), Some(message)).await?,
+            );
+        }
+    };
+    let lines = match csv_io::read(&content) {
+        Ok(lines) if !lines.is_empty() => lines,
+        Ok(_) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(
+                    &state,
+                    sheet,
+                    only.as_ref(),
+                    Some("Le fichier ne contient aucune ligne de mesure.".into()),
+                )
+                .await?,
+            );
+        }
+        Err(message) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(&state, sheet, only.as_ref(), Some(message)).await?,
+            );
+        }
+    };
+    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let planned = csv_io::plan(lines, &indicators, only.as_ref().map(|i| i.id), today());
+    let count = |f: fn(&Outcome) -> bool| planned.iter().filter(|p| f(&p.outcome)).count();
+    let (slug, name) = names(&sheet);
+    let page = PreviewPage {
+        new_count: count(|o| matches!(o, Outcome::New)),
+        replace_count: count(|o| matches!(o, Outcome::Replaces(_))),
+        error_count: count(|o| matches!(o, Outcome::Error(_))),
+        lines: planned
+            .iter()
+            .map(|p| {
+                let unit = p
+                    .indicator_id
+                    .and_then(|id| indicators.iter().find(|i| i.id == id))
+                    .map(|i| i.unit.as_str())
+                    .unwrap_or("");
+                let (outcome, message) = match &p.outcome {
+                    Outcome::New => ("new", String::new()),
+                    Outcome::Replaces(old) => (
+                        "replace",
+                        format!("la valeur actuelle {}", format_value(*old, unit)),
+                    ),
+                    Outcome::Error(message) => ("error", message.clone()),
+                };
+                PreviewLine {
+                    line: p.source.line,
+                    indicator: p.source.indicator.clone(),
+                    date: p.source.date.clone(),
+                    value: p.source.value.clone(),
+                    comment: p.source.comment.clone(),
+                    outcome,
+                    message,
+                }
+            })
+            .collect(),
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        only: only.map(|i| (i.id.to_string(), i.name)),
+        content,
+    };
+    render(StatusCode::OK, page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    content: String,
+}
+
+/// Imports the valid lines, all in one transaction: if any fails, none is saved.
+pub async fn import_commit(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Query(query): Query<ImportQuery>,
+    Form(form): Form<ConfirmForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let only = only(&state, &sheet, &query).await?;
+    let lines = csv_io::read(&form.content).map_err(AppError::BadRequest)?;
+    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let planned = csv_io::plan(lines, &indicators, only.as_ref().map(|i| i.id), today());
+    let mut tx = state.db.begin().await?;
+    let mut count = 0;
+    for p in &planned {
+        if let (Some(id), Some(point), false) = (
+            p.indicator_id,
+            p.point,
+            matches!(p.outcome, Outcome::Error(_)),
+        ) {
+            db::upsert_measurement(&mut tx, id, point, &p.comment).await?;
+            count += 1;
+        }
+    }
+    if count == 0 {
+        drop(tx);
+        flash(
+            &sheet,
+            Flash::error("Aucune ligne valide : rien n’a été importé."),
+        )
+        .await?;
+        return Ok(Redirect::to(&sheet.url("/indicateurs/import")).into_response());
+    }
+    let changes = [FieldChange {
+        field: "count".into(),
+        label: "Mesures importées".into(),
+        before: String::new(),
+        after: count.to_string(),
+    }];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        MEASUREMENT,
+        sheet.product.id,
+        Action::MeasurementsImport,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("{count} mesure(s) importée(s).")),
+    )
+    .await?;
+    let back = match only {
+        Some(i) => format!("/indicateurs/{}", i.id),
+        None => "/indicateurs".into(),
+    };
+    Ok(Redirect::to(&sheet.url(&back)).into_response())
+}
