@@ -469,6 +469,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         }
         let author = editor.as_ref().filter(|_| index % 3 == 0).unwrap_or(&admin);
         demo_vision(&mut tx, id, index, name, description, author, &admin).await?;
+        demo_indicators(&mut tx, id, index, typology, author).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -554,6 +555,147 @@ async fn demo_vision(
     // Some visions were confirmed recently without being edited.
     if index % 5 == 2 {
         vision::db::mark_reviewed(tx, product_id, reviewer.id).await?;
+    }
+    Ok(())
+}
+
+const DEMO_OBJECTIVES: [&str; 4] = [
+    "Simplifier la démarche pour les usagers",
+    "Réduire les délais de traitement",
+    "Faire connaître le service à ceux qui en ont besoin",
+    "Garantir un service fiable et disponible",
+];
+
+/// A plausible reference value for a unit.
+fn demo_baseline(unit: &str) -> f64 {
+    match unit {
+        "%" => 40.0,
+        "note /10" => 6.4,
+        "jours" => 30.0,
+        "€" => 120_000.0,
+        _ => 1_000.0,
+    }
+}
+
+/// Two or three objectives and three to six indicators from the library, with a year of
+/// measurements following one of five scenarios, so that every status shows in the portfolio.
+async fn demo_indicators(
+    tx: &mut sqlx::PgConnection,
+    product_id: uuid::Uuid,
+    index: usize,
+    typology: Typology,
+    author: &crate::auth::model::User,
+) -> Result<(), DemoError> {
+    use crate::indicators::{
+        db as idb, library,
+        model::{Point, Trend, expected},
+    };
+    if index % 9 == 8 {
+        return Ok(());
+    }
+    let mut objectives = Vec::new();
+    for title in DEMO_OBJECTIVES.iter().skip(index % 2).take(2 + index % 2) {
+        objectives.push(idb::add_objective(tx, product_id, title, "").await?);
+    }
+    let today = Utc::now().date_naive();
+    let templates = library::grouped(typology)
+        .into_iter()
+        .next()
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    for (k, template) in templates.iter().take(3 + index % 4).enumerate() {
+        let baseline = Point {
+            date: today - Duration::days(365),
+            value: demo_baseline(template.unit),
+        };
+        let (range, targets) = match (template.trend, template.range) {
+            (Trend::Range, Some(range)) => (Some(range), Vec::new()),
+            (Trend::Decrease, _) => (
+                None,
+                vec![Point {
+                    date: today + Duration::days(90),
+                    value: (baseline.value * 0.6).round(),
+                }],
+            ),
+            _ => {
+                let target = template
+                    .suggested_target
+                    .unwrap_or(if template.unit == "%" {
+                        75.0
+                    } else {
+                        (baseline.value * 1.5).round()
+                    });
+                (
+                    None,
+                    vec![Point {
+                        date: today + Duration::days(90),
+                        value: target,
+                    }],
+                )
+            }
+        };
+        let baseline = match range {
+            Some((low, high)) => Point {
+                value: (low + high) / 2.0,
+                ..baseline
+            },
+            None => baseline,
+        };
+        let input = idb::IndicatorInput {
+            objective_id: objectives.get(k % objectives.len().max(1)).copied(),
+            name: template.name.into(),
+            kind: template.kind,
+            unit: template.unit.into(),
+            trend: template.trend,
+            range,
+            baseline,
+            targets: targets.clone(),
+            frequency: template.frequency,
+            source: template.source,
+            owner: author.display_name.clone(),
+            description: template.description.into(),
+        };
+        let indicator_id = idb::insert_indicator(tx, product_id, &input).await?;
+        // 0 on track, 1 to watch, 2 late, 3 stale, 4 no data.
+        let scenario = (index + k) % 5;
+        if scenario == 4 {
+            continue;
+        }
+        let step = template.frequency.days().min(92);
+        let stop = if scenario == 3 {
+            today - Duration::days(2 * step + 40)
+        } else {
+            today - Duration::days(3)
+        };
+        let mut date = baseline.date + Duration::days(step);
+        let mut n = 0;
+        while date <= stop {
+            let value = match (range, targets.first()) {
+                (Some((low, high)), _) => {
+                    let wobble = ((n % 3) as f64 - 1.0) * (high - low) * 0.1;
+                    if scenario == 2 && date > today - Duration::days(40) {
+                        low - (high - low)
+                    } else {
+                        (low + high) / 2.0 + wobble
+                    }
+                }
+                (None, Some(target)) => {
+                    let due = expected(baseline.date, target.date, date);
+                    let pace = match scenario {
+                        0 | 3 => 1.08,
+                        1 => 0.75,
+                        _ => 0.2,
+                    };
+                    let wobble = 1.0 + ((n % 4) as f64 - 1.5) * 0.01;
+                    baseline.value + (target.value - baseline.value) * due * pace * wobble
+                }
+                _ => baseline.value,
+            };
+            let value = (value * 10.0).round() / 10.0;
+            idb::upsert_measurement(tx, indicator_id, Point { date, value }, "").await?;
+            date += Duration::days(step);
+            n += 1;
+        }
     }
     Ok(())
 }

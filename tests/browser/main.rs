@@ -147,6 +147,18 @@ async fn fill(c: &fantoccini::Client, id: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Sets a date field: typing into Chromium's date widget depends on the locale's format.
+async fn fill_date(c: &fantoccini::Client, id: &str, date: chrono::NaiveDate) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    let element = serde_json::to_value(&field).unwrap();
+    c.execute(
+        "arguments[0].value = arguments[1];",
+        vec![element, serde_json::json!(date.to_string())],
+    )
+    .await
+    .unwrap();
+}
+
 async fn choose(c: &fantoccini::Client, id: &str, label: &str) {
     c.find(Locator::Id(id))
         .await
@@ -634,6 +646,261 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
     assert!(added.contains("tous"), "{added}");
     screenshot(c, "vision-compare").await;
     browser.assert_accessible("the vision comparison").await;
+
+    browser.close().await;
+    server.stop().await;
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_measurements(
+    db: PgPool,
+) {
+    let server = TestServer::start(db.clone()).await;
+    let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &pm.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Aide au Répit").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
+        .await
+        .unwrap();
+
+    c.find(Locator::LinkText("Gérer les objectifs et indicateurs"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Objectifs et indicateurs']"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the empty objectives and indicators page")
+        .await;
+    fill(c, "title", "Réduire l’épuisement des aidants").await;
+    c.find(Locator::XPath("//button[text()='Ajouter l’objectif']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//h2[contains(., 'Réduire l’épuisement des aidants')]",
+        ))
+        .await
+        .unwrap();
+
+    c.find(Locator::LinkText("Ajouter depuis la bibliothèque"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Bibliothèque d’indicateurs']"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the indicator library").await;
+    c.find(Locator::Css(
+        "a[title='Utiliser le modèle « Satisfaction des utilisateurs »']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Id("baseline_value"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Satisfaction des utilisateurs")
+    );
+    choose(c, "objective_id", "Réduire l’épuisement des aidants").await;
+    // A mistake first: no reference value.
+    c.find(Locator::XPath(
+        "//button[text()='Enregistrer l’indicateur']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Id("baseline_value-erreur"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the indicator form with its errors")
+        .await;
+    let today = chrono::Utc::now().date_naive();
+    let iso = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    fill(c, "baseline_value", "6,4").await;
+    fill_date(c, "baseline_date", today - chrono::Duration::days(200)).await;
+    fill_date(c, "target_date_1", today + chrono::Duration::days(165)).await;
+    c.find(Locator::XPath(
+        "//button[text()='Enregistrer l’indicateur']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait().for_element(Locator::Id("statut")).await.unwrap();
+    assert_eq!(
+        c.find(Locator::Id("statut"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase(),
+        "pas de données"
+    );
+
+    // Two measurements by hand.
+    for (days, value) in [(60, "6,8"), (5, "7,3")] {
+        fill_date(c, "date", today - chrono::Duration::days(days)).await;
+        fill(c, "value", value).await;
+        c.find(Locator::XPath("//button[text()='Enregistrer la mesure']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath(&format!(
+                "//table[@id='mesures']//td[text()='{value}/10']"
+            )))
+            .await
+            .unwrap();
+    }
+    let status = c
+        .find(Locator::Id("statut"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase();
+    assert_eq!(status, "en bonne voie");
+    assert!(
+        c.find(Locator::Id("raison"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("du chemin parcouru")
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("figure svg .bsl-chart-dot"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    screenshot(c, "indicator").await;
+    browser
+        .assert_accessible("the indicator page with its chart")
+        .await;
+
+    // Import a CSV for this indicator: preview, then confirm.
+    let file = std::env::temp_dir().join(format!("boussole-mesures-{}.csv", uuid::Uuid::new_v4()));
+    let csv = format!(
+        "indicateur;date;valeur;commentaire\nSatisfaction des utilisateurs;{};6,6;enquête\nSatisfaction des utilisateurs;{};7,0;\nInconnu;{};7;\n",
+        iso(today - chrono::Duration::days(120)),
+        iso(today - chrono::Duration::days(30)),
+        iso(today - chrono::Duration::days(30)),
+    );
+    std::fs::write(&file, csv).unwrap();
+    c.find(Locator::LinkText("Importer des mesures (CSV)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("fichier")).await.unwrap();
+    browser.assert_accessible("the import page").await;
+    c.find(Locator::Id("fichier"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Voir l’aperçu']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = c
+        .wait()
+        .for_element(Locator::Id("bilan"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        summary.starts_with("2 nouvelle(s) mesure(s), 0 remplacement(s), 1 ligne(s) en erreur"),
+        "{summary}"
+    );
+    screenshot(c, "import-preview").await;
+    browser.assert_accessible("the import preview").await;
+    c.find(Locator::XPath(
+        "//button[starts-with(., 'Importer les 2 lignes valides')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[contains(., '2 mesure(s) importée(s).')]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find_all(Locator::Css("#mesures tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    let _ = std::fs::remove_file(file);
 
     browser.close().await;
     server.stop().await;
