@@ -31,7 +31,7 @@ use tracing::Span;
 
 use crate::{
     admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, indicators,
-    ops, pages, portfolio, products, vision, web,
+    ops, pages, portfolio, products, roadmaps, vision, web,
 };
 
 /// Request bodies above this size get the 413 page.
@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(products::router())
         .merge(vision::router())
         .merge(indicators::router())
+        .merge(roadmaps::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(pages::router())
@@ -206,6 +207,9 @@ async fn clean_up_periodically(db: PgPool) {
         }
         if let Err(error) = auth::db::delete_old_failures(&db).await {
             tracing::warn!(%error, "could not delete old login failures");
+        }
+        if let Err(error) = roadmaps::db::delete_old_hits(&db).await {
+            tracing::warn!(%error, "could not delete old share-link hits");
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod pages;
 pub mod portfolio;
 pub mod products;
+pub mod roadmaps;
 pub mod telemetry;
 pub mod vision;
 pub mod web;

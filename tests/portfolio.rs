@@ -50,6 +50,7 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
             "Jours dans la phase",
             "Vision",
             "Indicateurs",
+            "Roadmap",
             "Conformité",
             "Dernière mise à jour"
         ]

@@ -139,7 +139,12 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
     );
     assert!(
         sheet
-            .text("#section-roadmap + p")
+            .text("#roadmap")
+            .contains("Aucune roadmap pour l’instant.")
+    );
+    assert!(
+        sheet
+            .text("#section-roles + p")
             .contains("Pas encore disponible")
     );
 }

@@ -381,14 +381,20 @@ async fn marking_the_vision_reviewed_clears_the_flag_without_a_new_version(db: P
     let (mut admin, _) = app.signed_in(Role::Admin).await;
     assert_eq!(
         admin
-            .post("/admin/parametres", &[("review_months", "0")])
+            .post(
+                "/admin/parametres",
+                &[("review_months", "0"), ("share_max_days", "90")]
+            )
             .await
             .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
         admin
-            .post("/admin/parametres", &[("review_months", "1")])
+            .post(
+                "/admin/parametres",
+                &[("review_months", "1"), ("share_max_days", "90")]
+            )
             .await
             .status,
         StatusCode::SEE_OTHER

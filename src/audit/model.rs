@@ -81,6 +81,14 @@ pub enum Action {
     MeasurementUpdate,
     MeasurementDelete,
     MeasurementsImport,
+    RoadmapCreate,
+    RoadmapUpdate,
+    InitiativeSave,
+    InitiativeDelete,
+    RiskSave,
+    RiskDelete,
+    ShareCreate,
+    ShareRevoke,
 }
 
 impl Action {
@@ -105,6 +113,14 @@ impl Action {
             Self::MeasurementUpdate => "measurement-update",
             Self::MeasurementDelete => "measurement-delete",
             Self::MeasurementsImport => "measurements-import",
+            Self::RoadmapCreate => "roadmap-create",
+            Self::RoadmapUpdate => "roadmap-update",
+            Self::InitiativeSave => "initiative-save",
+            Self::InitiativeDelete => "initiative-delete",
+            Self::RiskSave => "risk-save",
+            Self::RiskDelete => "risk-delete",
+            Self::ShareCreate => "share-create",
+            Self::ShareRevoke => "share-revoke",
         }
     }
 
@@ -129,6 +145,14 @@ impl Action {
             Self::MeasurementUpdate,
             Self::MeasurementDelete,
             Self::MeasurementsImport,
+            Self::RoadmapCreate,
+            Self::RoadmapUpdate,
+            Self::InitiativeSave,
+            Self::InitiativeDelete,
+            Self::RiskSave,
+            Self::RiskDelete,
+            Self::ShareCreate,
+            Self::ShareRevoke,
         ]
         .into_iter()
         .find(|a| a.code() == code)
@@ -257,6 +281,36 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
                     v.before, v.after
                 ),
                 _ => format!("{actor} a modifié une mesure de « {name} »"),
+            }
+        }
+        Some(
+            action @ (Action::RoadmapCreate
+            | Action::RoadmapUpdate
+            | Action::InitiativeSave
+            | Action::InitiativeDelete
+            | Action::RiskSave
+            | Action::RiskDelete
+            | Action::ShareCreate
+            | Action::ShareRevoke),
+        ) => {
+            let name = changes
+                .iter()
+                .find(|c| c.field == SUBJECT)
+                .map(|c| c.after.as_str())
+                .unwrap_or_default();
+            match action {
+                Action::RoadmapCreate => format!("{actor} a créé la roadmap {name}"),
+                Action::RoadmapUpdate => format!("{actor} a modifié la roadmap {name}"),
+                Action::InitiativeSave => format!("{actor} a enregistré l’initiative « {name} »"),
+                Action::InitiativeDelete => format!("{actor} a supprimé l’initiative « {name} »"),
+                Action::RiskSave => {
+                    format!("{actor} a enregistré « {name} » dans les dépendances et risques")
+                }
+                Action::RiskDelete => {
+                    format!("{actor} a supprimé « {name} » des dépendances et risques")
+                }
+                Action::ShareCreate => format!("{actor} a créé un lien de partage ({name})"),
+                _ => format!("{actor} a révoqué un lien de partage ({name})"),
             }
         }
         Some(Action::MeasurementsImport) => {

@@ -61,6 +61,7 @@ pub async fn rows(
                 vision_score: vision.completeness().score(),
                 vision_review: Review::compute(r.edited_at, r.reviewed_at, review_months, today),
                 indicators: Default::default(),
+                roadmap: Default::default(),
             }
         })
         .collect())

@@ -63,10 +63,12 @@ struct DashboardPage {
     archived: Vec<Choice>,
     vision: Vec<Choice>,
     indicators: Vec<Choice>,
+    roadmap: Vec<Choice>,
     search: String,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
     export_url: String,
+    timeline_url: String,
     filtered: bool,
     can_create: bool,
 }
@@ -76,7 +78,7 @@ fn today() -> NaiveDate {
 }
 
 /// Every product with its vision and indicator statuses: a fixed number of queries.
-async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
+pub async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
     let months = crate::vision::db::review_months(&state.db).await?;
     let today = today();
     let mut rows = db::rows(&state.db, months, today).await?;
@@ -87,8 +89,12 @@ async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
         let status = crate::indicators::model::assess(&indicator.spec, &latest, today).status;
         counts.entry(indicator.product_id).or_default().add(status);
     }
+    let roadmaps = crate::roadmaps::db::all_roadmaps(&state.db).await?;
     for row in &mut rows {
         row.indicators = counts.get(&row.id).copied().unwrap_or_default();
+        let mine: Vec<&crate::roadmaps::db::RoadmapSummary> =
+            roadmaps.iter().filter(|r| r.product_id == row.id).collect();
+        row.roadmap = roadmap_state(&mine, today);
     }
     Ok(rows)
 }
@@ -145,6 +151,7 @@ async fn index(
                     ),
                     Column::Vision => Cell::Badges(row.vision_badges()),
                     Column::Indicators => Cell::Badges(row.indicator_badges()),
+                    Column::Roadmap => Cell::Badges(vec![row.roadmap.badge()]),
                     other => Cell::Text(other.text(row, today)),
                 })
                 .collect()
@@ -211,10 +218,15 @@ async fn index(
             ],
             filters.indicators.code(),
         ),
+        roadmap: Choice::list(
+            [("sans", "Sans roadmap en cours")],
+            if filters.without_roadmap { "sans" } else { "" },
+        ),
         search: filters.search.clone(),
         phase_counts,
         total_products,
         export_url: format!("/portefeuille.csv{}", filters.query(None)),
+        timeline_url: format!("/portefeuille/calendrier{}", filters.query(None)),
         filtered: filters
             != Filters {
                 sort: filters.sort,
@@ -225,6 +237,35 @@ async fn index(
         layout: viewer.layout.in_section("portefeuille"),
     };
     Ok(Html(page.render()?))
+}
+
+fn roadmap_state(
+    roadmaps: &[&crate::roadmaps::db::RoadmapSummary],
+    today: NaiveDate,
+) -> model::RoadmapState {
+    use model::RoadmapState;
+    if let Some(r) = roadmaps.iter().find(|r| r.window.contains(today)) {
+        let counted = r.initiatives - r.dropped;
+        return RoadmapState::InProgress {
+            window: r.window,
+            done: (counted > 0).then(|| r.done * 100 / counted),
+        };
+    }
+    if let Some(next) = roadmaps
+        .iter()
+        .filter(|r| r.window.start > today)
+        .min_by_key(|r| r.window.start)
+    {
+        return RoadmapState::Upcoming {
+            window: next.window,
+        };
+    }
+    match roadmaps.iter().max_by_key(|r| r.window.start) {
+        Some(last) => RoadmapState::Ended {
+            window: last.window,
+        },
+        None => RoadmapState::None,
+    }
 }
 
 /// Protects spreadsheet users: a cell starting like a formula is read as text.

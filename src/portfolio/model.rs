@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::{
     indicators::model::Status,
     products::model::{Rgaa, Typology},
+    roadmaps::model::Window,
     vision::model::Review,
     web::{filters, url_encode},
 };
@@ -40,6 +41,54 @@ pub struct Row {
     pub vision_review: Review,
     /// How many of the product's indicators are in each status.
     pub indicators: IndicatorCounts,
+    pub roadmap: RoadmapState,
+}
+
+/// Where the product's roadmap stands today.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RoadmapState {
+    #[default]
+    None,
+    /// Covers today; the share of initiatives done (dropped ones aside), if any.
+    InProgress { window: Window, done: Option<i64> },
+    /// Only roadmaps that start later.
+    Upcoming { window: Window },
+    /// The latest roadmap has ended.
+    Ended { window: Window },
+}
+
+impl RoadmapState {
+    pub fn in_progress(&self) -> bool {
+        matches!(self, Self::InProgress { .. })
+    }
+
+    fn rank(&self) -> i64 {
+        match self {
+            Self::None => -3,
+            Self::Ended { .. } => -2,
+            Self::Upcoming { .. } => -1,
+            Self::InProgress { done, .. } => done.unwrap_or(0),
+        }
+    }
+
+    /// The dashboard cell: (text, good?)
+    pub fn badge(&self) -> (String, bool) {
+        match self {
+            Self::None => ("Aucune roadmap".into(), false),
+            Self::Ended { window } => (format!("Roadmap terminée ({})", window.label()), false),
+            Self::Upcoming { window } => (
+                format!("Pas de roadmap en cours (prochaine : {})", window.label()),
+                false,
+            ),
+            Self::InProgress {
+                window,
+                done: Some(done),
+            } => (format!("{} · {done} % fait", window.label()), true),
+            Self::InProgress { window, done: None } => {
+                (format!("{} · aucune initiative", window.label()), true)
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -154,12 +203,13 @@ pub enum Column {
     DaysInPhase,
     Vision,
     Indicators,
+    Roadmap,
     Compliance,
     Updated,
 }
 
 impl Column {
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 10] = [
         Self::Name,
         Self::Direction,
         Self::Typology,
@@ -167,6 +217,7 @@ impl Column {
         Self::DaysInPhase,
         Self::Vision,
         Self::Indicators,
+        Self::Roadmap,
         Self::Compliance,
         Self::Updated,
     ];
@@ -181,6 +232,7 @@ impl Column {
             Self::DaysInPhase => "jours",
             Self::Vision => "vision",
             Self::Indicators => "indicateurs",
+            Self::Roadmap => "roadmap",
             Self::Compliance => "conformite",
             Self::Updated => "maj",
         }
@@ -195,6 +247,7 @@ impl Column {
             Self::DaysInPhase => "Jours dans la phase",
             Self::Vision => "Vision",
             Self::Indicators => "Indicateurs",
+            Self::Roadmap => "Roadmap",
             Self::Compliance => "Conformité",
             Self::Updated => "Dernière mise à jour",
         }
@@ -217,6 +270,7 @@ impl Column {
             Self::Vision => (a.vision_score, !a.vision_review.is_due())
                 .cmp(&(b.vision_score, !b.vision_review.is_due())),
             Self::Indicators => a.indicators.severity().cmp(&b.indicators.severity()),
+            Self::Roadmap => a.roadmap.rank().cmp(&b.roadmap.rank()),
             Self::Compliance => a.compliance_score().cmp(&b.compliance_score()),
             Self::Updated => a.updated_at.cmp(&b.updated_at),
         }
@@ -242,6 +296,7 @@ impl Column {
                 .map(|(label, _)| label)
                 .collect::<Vec<_>>()
                 .join(", "),
+            Self::Roadmap => row.roadmap.badge().0,
             Self::Compliance => row
                 .compliance()
                 .into_iter()
@@ -285,6 +340,8 @@ pub struct DashboardQuery {
     pub vision: String,
     /// `en-retard` or `obsoletes`.
     pub indicateurs: String,
+    /// `sans`: products without a roadmap in progress.
+    pub roadmap: String,
     pub tri: String,
     pub ordre: String,
 }
@@ -298,6 +355,8 @@ pub struct Filters {
     pub search: String,
     pub vision: VisionFilter,
     pub indicators: IndicatorFilter,
+    /// Only products without a roadmap in progress.
+    pub without_roadmap: bool,
     pub sort: Column,
     pub descending: bool,
 }
@@ -352,6 +411,7 @@ impl Default for Filters {
             search: String::new(),
             vision: VisionFilter::Any,
             indicators: IndicatorFilter::Any,
+            without_roadmap: false,
             sort: Column::Name,
             descending: false,
         }
@@ -385,6 +445,7 @@ impl Filters {
                 "obsoletes" => IndicatorFilter::Stale,
                 _ => IndicatorFilter::Any,
             },
+            without_roadmap: query.roadmap.trim() == "sans",
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
         }
@@ -415,6 +476,7 @@ impl Filters {
                 IndicatorFilter::Late => row.indicators.late > 0,
                 IndicatorFilter::Stale => row.indicators.stale > 0,
             }
+            && (!self.without_roadmap || !row.roadmap.in_progress())
             && self.direction.is_none_or(|d| d == row.direction_id)
             && self.typology.is_none_or(|t| t == row.typology)
     }
@@ -443,6 +505,9 @@ impl Filters {
         }
         if self.indicators != IndicatorFilter::Any {
             parts.push(format!("indicateurs={}", self.indicators.code()));
+        }
+        if self.without_roadmap {
+            parts.push("roadmap=sans".into());
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -521,6 +586,7 @@ mod tests {
             vision_score: 0,
             vision_review: Review::NotWritten,
             indicators: IndicatorCounts::default(),
+            roadmap: RoadmapState::None,
         }
     }
 
@@ -580,6 +646,13 @@ mod tests {
         b.updated_at = Utc::now() - chrono::Duration::days(1);
         b.vision_score = 5;
         b.indicators.late = 1;
+        b.roadmap = RoadmapState::Ended {
+            window: Window::new(
+                NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+            )
+            .unwrap(),
+        };
         let a = row("a", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
         let rows = vec![b, a];
         let names = |f: &Filters| {
@@ -626,6 +699,7 @@ mod tests {
             search: "aide sociale".into(),
             vision: VisionFilter::Due,
             indicators: IndicatorFilter::Late,
+            without_roadmap: true,
             sort: Column::DaysInPhase,
             descending: true,
             ..Default::default()

@@ -356,6 +356,12 @@ pub async fn record_phase_change(
     Ok(())
 }
 
+pub async fn name_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("select name from products where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
 pub struct ListedProduct {
     pub slug: String,
     pub name: String,

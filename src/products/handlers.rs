@@ -250,9 +250,10 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
     let members = db::members(&state.db, sheet.product.id).await?;
     let vision = crate::vision::handlers::summary(&state, sheet.product.id).await?;
     let indicators = crate::indicators::db::indicators(&state.db, sheet.product.id, None).await?;
-    let objective_count = crate::indicators::db::objectives(&state.db, sheet.product.id)
-        .await?
-        .len();
+    let objectives = crate::indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let objective_count = objectives.len();
+    let roadmap = crate::roadmaps::handlers::summary(&state, sheet.product.id, &objectives).await?;
+
     let p = sheet.product;
     let input = &p.input;
     let mut links = Vec::new();
@@ -305,6 +306,7 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
             .map(|i| crate::indicators::views::IndicatorSummary::new(i, today()))
             .collect(),
         objective_count,
+        roadmap,
     };
     Ok(Html(page.render()?))
 }

@@ -66,6 +66,7 @@ pub struct SheetPage {
     pub vision: crate::vision::views::VisionSummary,
     pub indicators: Vec<crate::indicators::views::IndicatorSummary>,
     pub objective_count: usize,
+    pub roadmap: Option<crate::roadmaps::views::RoadmapView>,
 }
 
 #[derive(Template)]

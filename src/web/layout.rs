@@ -19,6 +19,8 @@ pub struct Layout {
     pub flash: Vec<Flash>,
     /// The navigation entry to mark as current: `portefeuille`, `produits`, `admin` or empty.
     pub section: &'static str,
+    /// A public shared page: no link into the signed-in application.
+    pub public: bool,
 }
 
 impl Layout {
@@ -31,6 +33,15 @@ impl Layout {
             }),
             flash,
             section: "",
+            public: false,
+        }
+    }
+
+    /// The layout of a page shown to people without an account (shared roadmaps).
+    pub fn public(assets: &str) -> Self {
+        Self {
+            public: true,
+            ..Self::new(assets, None, Vec::new())
         }
     }
 

@@ -15,3 +15,14 @@ for (const counter of document.querySelectorAll("[data-counter-for]")) {
   };
   field.addEventListener("input", update);
 }
+
+// "Copy" buttons: shown only when the clipboard can be used; the text stays selectable anyway.
+for (const button of document.querySelectorAll("[data-copy]")) {
+  const field = document.getElementById(button.dataset.copy);
+  if (!field || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = "Lien copié";
+  });
+}

@@ -1,0 +1,454 @@
+//! Queries on roadmaps, their initiatives and risks, share links and the public rate limit.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::{InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Window};
+
+#[derive(Clone, Debug)]
+pub struct Roadmap {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub window: Window,
+    pub margin: i32,
+    pub version: i32,
+    /// Priority objectives, in order.
+    pub priorities: Vec<Uuid>,
+}
+
+fn window(start: NaiveDate, end: NaiveDate) -> Window {
+    Window::new(start, end).unwrap_or(Window { start, end })
+}
+
+pub async fn roadmaps(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Roadmap>> {
+    let rows = sqlx::query!(
+        r#"select r.id, r.product_id, r.start_month, r.end_month, r.margin, r.version,
+                  coalesce(array(select o.objective_id from roadmap_objectives o where o.roadmap_id = r.id order by o.position),
+                           '{}') as "priorities!"
+           from roadmaps r where r.product_id = $1 order by r.start_month desc"#,
+        product_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Roadmap {
+            id: r.id,
+            product_id: r.product_id,
+            window: window(r.start_month, r.end_month),
+            margin: r.margin,
+            version: r.version,
+            priorities: r.priorities,
+        })
+        .collect())
+}
+
+pub async fn insert_roadmap(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    window: Window,
+    margin: i32,
+    user_id: Uuid,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into roadmaps (product_id, start_month, end_month, margin, created_by) values ($1, $2, $3, $4, $5) returning id",
+        product_id,
+        window.start,
+        window.end,
+        margin,
+        user_id
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// Updates the window, margin and priorities if the roadmap is still at `version`.
+pub async fn update_roadmap(
+    tx: &mut PgConnection,
+    id: Uuid,
+    version: i32,
+    window: Window,
+    margin: i32,
+    priorities: &[Uuid],
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update roadmaps set start_month = $3, end_month = $4, margin = $5, version = version + 1, updated_at = now()
+         where id = $1 and version = $2",
+        id,
+        version,
+        window.start,
+        window.end,
+        margin
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        sqlx::query!("delete from roadmap_objectives where roadmap_id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!(
+            "insert into roadmap_objectives (roadmap_id, objective_id, position)
+             select $1, x.id, x.position from unnest($2::uuid[]) with ordinality as x(id, position)",
+            id,
+            priorities
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(done.rows_affected())
+}
+
+/// Takes the roadmap's next version for an edit of one of its parts; 0 rows: someone else
+/// saved since the form was opened.
+pub async fn bump(tx: &mut PgConnection, id: Uuid, version: i32) -> sqlx::Result<u64> {
+    let done = sqlx::query!("update roadmaps set version = version + 1, updated_at = now() where id = $1 and version = $2", id, version)
+        .execute(tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Initiative {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub kind: InitiativeKind,
+    pub status: InitiativeStatus,
+    pub objective_id: Option<Uuid>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub milestone_on: Option<NaiveDate>,
+    pub milestone: String,
+}
+
+pub async fn initiatives(
+    db: impl PgExecutor<'_>,
+    roadmap_id: Uuid,
+) -> sqlx::Result<Vec<Initiative>> {
+    let rows = sqlx::query!(
+        "select id, title, description, kind, status, objective_id, starts_on, ends_on, milestone_on, milestone
+         from initiatives where roadmap_id = $1 order by starts_on, lower(title)",
+        roadmap_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Initiative {
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            kind: InitiativeKind::parse(&r.kind).unwrap_or(InitiativeKind::Action),
+            status: InitiativeStatus::parse(&r.status).unwrap_or(InitiativeStatus::Planned),
+            objective_id: r.objective_id,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            milestone_on: r.milestone_on,
+            milestone: r.milestone,
+        })
+        .collect())
+}
+
+pub async fn save_initiative(
+    tx: &mut PgConnection,
+    roadmap_id: Uuid,
+    id: Option<Uuid>,
+    i: &Initiative,
+) -> sqlx::Result<Uuid> {
+    match id {
+        None => {
+            sqlx::query_scalar!(
+                "insert into initiatives (roadmap_id, title, description, kind, status, objective_id, starts_on, ends_on, milestone_on, milestone)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+                roadmap_id,
+                i.title,
+                i.description,
+                i.kind.code(),
+                i.status.code(),
+                i.objective_id,
+                i.starts_on,
+                i.ends_on,
+                i.milestone_on,
+                i.milestone
+            )
+            .fetch_one(tx)
+            .await
+        }
+        Some(id) => {
+            sqlx::query!(
+                "update initiatives set title = $3, description = $4, kind = $5, status = $6, objective_id = $7, starts_on = $8,
+                        ends_on = $9, milestone_on = $10, milestone = $11, updated_at = now()
+                 where roadmap_id = $1 and id = $2",
+                roadmap_id,
+                id,
+                i.title,
+                i.description,
+                i.kind.code(),
+                i.status.code(),
+                i.objective_id,
+                i.starts_on,
+                i.ends_on,
+                i.milestone_on,
+                i.milestone
+            )
+            .execute(tx)
+            .await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn delete_initiative(
+    tx: &mut PgConnection,
+    roadmap_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from initiatives where roadmap_id = $1 and id = $2",
+        roadmap_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Risk {
+    pub id: Uuid,
+    pub kind: RiskKind,
+    pub description: String,
+    pub owner: String,
+    pub likelihood: Level,
+    pub impact: Level,
+    pub mitigation: String,
+    pub status: RiskStatus,
+}
+
+pub async fn risks(db: impl PgExecutor<'_>, roadmap_id: Uuid) -> sqlx::Result<Vec<Risk>> {
+    let rows = sqlx::query!(
+        "select id, kind, description, owner, likelihood, impact, mitigation, status from risks where roadmap_id = $1
+         order by status, created_at",
+        roadmap_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Risk {
+            id: r.id,
+            kind: RiskKind::parse(&r.kind).unwrap_or(RiskKind::Risk),
+            description: r.description,
+            owner: r.owner,
+            likelihood: Level::parse(&r.likelihood).unwrap_or(Level::Medium),
+            impact: Level::parse(&r.impact).unwrap_or(Level::Medium),
+            mitigation: r.mitigation,
+            status: RiskStatus::parse(&r.status).unwrap_or(RiskStatus::Open),
+        })
+        .collect())
+}
+
+pub async fn save_risk(
+    tx: &mut PgConnection,
+    roadmap_id: Uuid,
+    id: Option<Uuid>,
+    r: &Risk,
+) -> sqlx::Result<Uuid> {
+    match id {
+        None => {
+            sqlx::query_scalar!(
+                "insert into risks (roadmap_id, kind, description, owner, likelihood, impact, mitigation, status)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+                roadmap_id,
+                r.kind.code(),
+                r.description,
+                r.owner,
+                r.likelihood.code(),
+                r.impact.code(),
+                r.mitigation,
+                r.status.code()
+            )
+            .fetch_one(tx)
+            .await
+        }
+        Some(id) => {
+            sqlx::query!(
+                "update risks set kind = $3, description = $4, owner = $5, likelihood = $6, impact = $7, mitigation = $8,
+                        status = $9, updated_at = now()
+                 where roadmap_id = $1 and id = $2",
+                roadmap_id,
+                id,
+                r.kind.code(),
+                r.description,
+                r.owner,
+                r.likelihood.code(),
+                r.impact.code(),
+                r.mitigation,
+                r.status.code()
+            )
+            .execute(tx)
+            .await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn delete_risk(tx: &mut PgConnection, roadmap_id: Uuid, id: Uuid) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from risks where roadmap_id = $1 and id = $2",
+        roadmap_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub struct ShareLink {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub roadmap_id: Option<Uuid>,
+    pub label: String,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub views: i64,
+    pub last_viewed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn create_link(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    roadmap_id: Option<Uuid>,
+    token_hash: &[u8],
+    label: &str,
+    user_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into share_links (product_id, roadmap_id, token_hash, label, created_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6) returning id",
+        product_id,
+        roadmap_id,
+        token_hash,
+        label,
+        user_id,
+        expires_at
+    )
+    .fetch_one(tx)
+    .await
+}
+
+pub async fn links(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<ShareLink>> {
+    sqlx::query_as!(
+        ShareLink,
+        r#"select l.id, l.product_id, l.roadmap_id, l.label, u.display_name as "created_by?", l.created_at, l.expires_at,
+                  l.revoked_at, l.views, l.last_viewed_at
+           from share_links l left join users u on u.id = l.created_by
+           where l.product_id = $1 order by l.created_at desc"#,
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The link with this token hash if it is neither revoked nor expired; counts the view.
+pub async fn open_link(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<(Uuid, Option<Uuid>)>> {
+    let row = sqlx::query!(
+        "update share_links set views = views + 1, last_viewed_at = now()
+         where token_hash = $1 and revoked_at is null and expires_at > now()
+         returning product_id, roadmap_id",
+        token_hash
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.product_id, r.roadmap_id)))
+}
+
+pub async fn revoke_link(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "update share_links set revoked_at = coalesce(revoked_at, now()) where product_id = $1 and id = $2 returning label",
+        product_id,
+        id
+    )
+    .fetch_optional(tx)
+    .await
+}
+
+/// Counts a request to a public link from `client_ip`; returns the count in the current minute.
+pub async fn hit(db: impl PgExecutor<'_>, client_ip: &str) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        "insert into share_hits (client_ip, minute, hits) values ($1, date_trunc('minute', now()), 1)
+         on conflict (client_ip, minute) do update set hits = share_hits.hits + 1
+         returning hits",
+        client_ip
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn delete_old_hits(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!("delete from share_hits where minute < now() - interval '10 minutes'")
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn share_max_days(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    Ok(sqlx::query_scalar!("select share_max_days from settings")
+        .fetch_optional(db)
+        .await?
+        .map(i64::from)
+        .unwrap_or(180))
+}
+
+pub async fn set_share_max_days(db: impl PgExecutor<'_>, days: i32) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update settings set share_max_days = $1, updated_at = now()",
+        days
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// For the dashboard and the portfolio timeline: every roadmap with its initiative counts.
+pub struct RoadmapSummary {
+    pub product_id: Uuid,
+    pub window: Window,
+    pub initiatives: i64,
+    pub done: i64,
+    pub dropped: i64,
+}
+
+pub async fn all_roadmaps(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RoadmapSummary>> {
+    let rows = sqlx::query!(
+        r#"select r.product_id, r.start_month, r.end_month,
+                  count(i.id) as "initiatives!",
+                  count(i.id) filter (where i.status = 'terminee') as "done!",
+                  count(i.id) filter (where i.status = 'abandonnee') as "dropped!"
+           from roadmaps r left join initiatives i on i.roadmap_id = r.id
+           group by r.id"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RoadmapSummary {
+            product_id: r.product_id,
+            window: window(r.start_month, r.end_month),
+            initiatives: r.initiatives,
+            done: r.done,
+            dropped: r.dropped,
+        })
+        .collect())
+}

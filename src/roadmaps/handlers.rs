@@ -1,0 +1,1368 @@
+//! Roadmap pages and forms (versioned), share links, the public page and the portfolio timeline.
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use chrono::{Duration, NaiveDate, Utc};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    audit::{self, Action, FieldChange, model::subject},
+    auth::extract::session_error,
+    error::{AppError, AppResult},
+    indicators::{self, db::Objective, views::ConfirmDeletePage},
+    products::{self, extract::ProductSheet},
+    web::{
+        Choice, FieldErrors, Flash, Form, Layout, Path, Query, conflict::Conflict, filters,
+        security::ClientIp,
+    },
+};
+
+use super::{
+    db::{self, Initiative, Roadmap},
+    form::{InitiativeForm, RiskForm, RoadmapForm, month_value, window_fields},
+    model::{
+        DEFAULT_SHARE_DAYS, InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Scale,
+        current, month_label,
+    },
+    views::*,
+};
+
+const ROADMAP: &str = "roadmap";
+/// Requests per minute and client address on public links.
+pub const PUBLIC_RATE_LIMIT: i32 = 60;
+const NEW_LINK_KEY: &str = "share_url";
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
+    message
+        .push(&sheet.viewer.session)
+        .await
+        .map_err(session_error)
+}
+
+fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+fn names(sheet: &ProductSheet) -> (String, String) {
+    (
+        sheet.product.input.slug.clone(),
+        sheet.product.input.name.clone(),
+    )
+}
+
+async fn roadmap(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+) -> AppResult<(Vec<Roadmap>, Roadmap)> {
+    let all = db::roadmaps(&state.db, sheet.product.id).await?;
+    let found = all
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((all, found))
+}
+
+fn past_list(all: &[Roadmap]) -> Vec<PastRoadmap> {
+    let current_id = current(all, |r| r.window, today()).map(|r| r.id);
+    all.iter()
+        .map(|r| PastRoadmap {
+            id: r.id.to_string(),
+            window: r.window.label(),
+            current: Some(r.id) == current_id,
+        })
+        .collect()
+}
+
+fn priorities_text(roadmap: &Roadmap, objectives: &[Objective]) -> String {
+    roadmap
+        .priorities
+        .iter()
+        .filter_map(|id| objectives.iter().find(|o| o.id == *id))
+        .map(|o| o.title.as_str())
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
+// ---- List and creation ----
+
+async fn index_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    form: NewRoadmapForm,
+    errors: FieldErrors,
+) -> AppResult<RoadmapsPage> {
+    let all = db::roadmaps(&state.db, sheet.product.id).await?;
+    let (slug, name) = names(&sheet);
+    Ok(RoadmapsPage {
+        roadmaps: past_list(&all),
+        can_edit: sheet.can_edit,
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        form,
+        errors,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+    let start = super::model::first_of_month(today());
+    let end = start
+        .checked_add_months(chrono::Months::new(2))
+        .unwrap_or(start);
+    let form = NewRoadmapForm {
+        start_month: month_value(start),
+        end_month: month_value(end),
+        margin: "20".into(),
+    };
+    Ok(Html(
+        index_page(&state, sheet, form, FieldErrors::new())
+            .await?
+            .render()?,
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let form = RoadmapForm::from_pairs(&pairs);
+    let input = match form.parse(&[]) {
+        Ok(input) => input,
+        Err(errors) => {
+            let typed = NewRoadmapForm {
+                start_month: form.start_month,
+                end_month: form.end_month,
+                margin: form.margin,
+            };
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                index_page(&state, sheet, typed, errors).await?,
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let id = db::insert_roadmap(
+        &mut tx,
+        sheet.product.id,
+        input.window,
+        input.margin,
+        sheet.viewer.user.id,
+    )
+    .await?;
+    let mut changes = vec![subject("Roadmap", &input.window.label())];
+    changes.extend(audit::model::created(&window_fields(
+        input.window,
+        input.margin,
+        "",
+    )));
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        ROADMAP,
+        id,
+        Action::RoadmapCreate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!(
+            "Roadmap {} créée : ajoutez ses objectifs prioritaires et ses initiatives.",
+            input.window.label()
+        )),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
+}
+
+// ---- The roadmap page ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ViewQuery {
+    vue: String,
+}
+
+async fn view(
+    state: &AppState,
+    product_id: Uuid,
+    all: &[Roadmap],
+    roadmap: &Roadmap,
+    scale: Scale,
+) -> AppResult<RoadmapView> {
+    let objectives = indicators::db::objectives(&state.db, product_id).await?;
+    let initiatives = db::initiatives(&state.db, roadmap.id).await?;
+    let risks = db::risks(&state.db, roadmap.id).await?;
+    let is_current = current(all, |r| r.window, today()).map(|r| r.id) == Some(roadmap.id);
+    Ok(RoadmapView::build(
+        roadmap,
+        &objectives,
+        &initiatives,
+        &risks,
+        scale,
+        today(),
+        is_current,
+    ))
+}
+
+fn scale(query: &ViewQuery) -> Scale {
+    if query.vue == "semaines" {
+        Scale::Week
+    } else {
+        Scale::Month
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Query(query): Query<ViewQuery>,
+) -> AppResult<Html<String>> {
+    let (all, r) = roadmap(&state, &sheet, id).await?;
+    let roadmap_view = view(&state, sheet.product.id, &all, &r, scale(&query)).await?;
+    let links = if sheet.can_edit {
+        db::links(&state.db, sheet.product.id).await?
+    } else {
+        Vec::new()
+    };
+    let new_link: Option<String> = sheet
+        .viewer
+        .session
+        .remove(NEW_LINK_KEY)
+        .await
+        .map_err(session_error)?;
+    let now = Utc::now();
+    let (slug, name) = names(&sheet);
+    let page = RoadmapPage {
+        roadmaps: past_list(&all),
+        version: r.version,
+        links: links
+            .into_iter()
+            .map(|l| {
+                let active = l.revoked_at.is_none() && l.expires_at > now;
+                LinkRow {
+                    id: l.id.to_string(),
+                    label: if l.label.is_empty() {
+                        "(sans libellé)".into()
+                    } else {
+                        l.label
+                    },
+                    target: match l.roadmap_id.and_then(|id| all.iter().find(|r| r.id == id)) {
+                        Some(r) => format!("Roadmap {}", r.window.label()),
+                        None => "Roadmap courante".into(),
+                    },
+                    creator: l.created_by.unwrap_or_default(),
+                    created: filters::date_short(l.created_at.date_naive()),
+                    expires: filters::date_short(l.expires_at.date_naive()),
+                    views: l.views,
+                    last_view: l
+                        .last_viewed_at
+                        .map(filters::datetime_short)
+                        .unwrap_or_else(|| "—".into()),
+                    status: if l.revoked_at.is_some() {
+                        "Révoqué"
+                    } else if active {
+                        "Actif"
+                    } else {
+                        "Expiré"
+                    },
+                    active,
+                }
+            })
+            .collect(),
+        new_link,
+        share_days: DEFAULT_SHARE_DAYS.min(db::share_max_days(&state.db).await?),
+        share_max_days: db::share_max_days(&state.db).await?,
+        share_label: String::new(),
+        share_error: None,
+        base: format!("/produits/{}/roadmaps/{}", sheet.product.input.slug, r.id),
+        days_hint: format!("{} jours au plus.", db::share_max_days(&state.db).await?),
+        can_edit: sheet.can_edit,
+        roadmap: roadmap_view,
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The product sheet's roadmap section: the current roadmap, if any.
+pub async fn summary(
+    state: &AppState,
+    product_id: Uuid,
+    objectives: &[Objective],
+) -> AppResult<Option<RoadmapView>> {
+    let all = db::roadmaps(&state.db, product_id).await?;
+    let Some(r) = current(&all, |r| r.window, today()) else {
+        return Ok(None);
+    };
+    let initiatives = db::initiatives(&state.db, r.id).await?;
+    let risks = db::risks(&state.db, r.id).await?;
+    let is_current = r.window.contains(today());
+    Ok(Some(RoadmapView::build(
+        r,
+        objectives,
+        &initiatives,
+        &risks,
+        Scale::Month,
+        today(),
+        is_current,
+    )))
+}
+
+// ---- The roadmap's own fields ----
+
+fn roadmap_form_page(
+    sheet: ProductSheet,
+    r: &Roadmap,
+    objectives: &[Objective],
+    form: &RoadmapForm,
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+) -> RoadmapFormPage {
+    let (slug, name) = names(&sheet);
+    RoadmapFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        id: r.id.to_string(),
+        start_month: form.start_month.clone(),
+        end_month: form.end_month.clone(),
+        margin: form.margin.clone(),
+        version: form.version.clone(),
+        priorities: objectives
+            .iter()
+            .map(|o| PriorityChoice {
+                id: o.id.to_string(),
+                title: o.title.clone(),
+                rank: form.rank_of(o.id),
+            })
+            .collect(),
+        errors,
+        conflict,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let form = RoadmapForm {
+        start_month: month_value(r.window.start),
+        end_month: month_value(r.window.end),
+        margin: r.margin.to_string(),
+        version: r.version.to_string(),
+        ranks: r
+            .priorities
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (id.to_string(), (n + 1).to_string()))
+            .collect(),
+    };
+    Ok(Html(
+        roadmap_form_page(sheet, &r, &objectives, &form, FieldErrors::new(), None).render()?,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, before) = roadmap(&state, &sheet, id).await?;
+    let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let mut form = RoadmapForm::from_pairs(&pairs);
+    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
+    let input = match form.parse(&ids) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                roadmap_form_page(sheet, &before, &objectives, &form, errors, None),
+            );
+        }
+    };
+    let titles = |p: &[Uuid]| {
+        p.iter()
+            .filter_map(|id| objectives.iter().find(|o| o.id == *id))
+            .map(|o| o.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    };
+    let yours = window_fields(input.window, input.margin, &titles(&input.priorities));
+    let mut tx = state.db.begin().await?;
+    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+    if db::update_roadmap(
+        &mut tx,
+        id,
+        sent,
+        input.window,
+        input.margin,
+        &input.priorities,
+    )
+    .await?
+        == 0
+    {
+        drop(tx);
+        let (_, fresh) = roadmap(&state, &sheet, id).await?;
+        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let conflict = Conflict::new(
+            &window_fields(
+                fresh.window,
+                fresh.margin,
+                &priorities_text(&fresh, &objectives),
+            ),
+            &yours,
+            last,
+        );
+        form.version = fresh.version.to_string();
+        return render(
+            StatusCode::CONFLICT,
+            roadmap_form_page(
+                sheet,
+                &fresh,
+                &objectives,
+                &form,
+                FieldErrors::new(),
+                Some(conflict),
+            ),
+        );
+    }
+    let mut changes = vec![subject("Roadmap", &input.window.label())];
+    changes.extend(audit::model::diff(
+        &window_fields(
+            before.window,
+            before.margin,
+            &priorities_text(&before, &objectives),
+        ),
+        &yours,
+    ));
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        ROADMAP,
+        id,
+        Action::RoadmapUpdate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("Roadmap enregistrée.")).await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
+}
+
+// ---- Initiatives and risks: both take the roadmap's version ----
+
+fn objective_choices(objectives: &[Objective], selected: &str) -> Vec<Choice> {
+    Choice::list(
+        objectives
+            .iter()
+            .map(|o| (o.id.to_string(), o.title.clone())),
+        selected,
+    )
+}
+
+fn initiative_page(
+    sheet: ProductSheet,
+    r: &Roadmap,
+    objectives: &[Objective],
+    item: Option<Uuid>,
+    form: InitiativeForm,
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+) -> InitiativeFormPage {
+    let (slug, name) = names(&sheet);
+    let base = format!("/produits/{slug}/roadmaps/{}", r.id);
+    InitiativeFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        title: if item.is_some() {
+            "Modifier l’initiative".into()
+        } else {
+            "Ajouter une initiative".into()
+        },
+        action: match item {
+            Some(iid) => format!("{base}/initiatives/{iid}/modifier"),
+            None => format!("{base}/initiatives"),
+        },
+        cancel: base,
+        kinds: Choice::list(
+            InitiativeKind::ALL.iter().map(|k| (k.code(), k.label())),
+            &form.kind,
+        ),
+        statuses: Choice::list(
+            InitiativeStatus::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.status,
+        ),
+        objectives: objective_choices(objectives, &form.objective_id),
+        window_hint: format!("Fenêtre de la roadmap : {}", r.window.label()),
+        slug,
+        name,
+        form,
+        errors,
+        conflict,
+    }
+}
+
+pub async fn new_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let form = InitiativeForm {
+        kind: InitiativeKind::Feature.code().into(),
+        status: InitiativeStatus::Planned.code().into(),
+        starts_on: r.window.start.to_string(),
+        ends_on: r.window.last_day().to_string(),
+        version: r.version.to_string(),
+        ..Default::default()
+    };
+    Ok(Html(
+        initiative_page(sheet, &r, &objectives, None, form, FieldErrors::new(), None).render()?,
+    ))
+}
+
+async fn save_initiative(
+    state: &AppState,
+    sheet: ProductSheet,
+    id: Uuid,
+    item: Option<Uuid>,
+    mut form: InitiativeForm,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(state, &sheet, id).await?;
+    let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let existing = match item {
+        Some(iid) => Some(
+            db::initiatives(&state.db, id)
+                .await?
+                .into_iter()
+                .find(|i| i.id == iid)
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
+    let input = match form.parse(&ids) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                initiative_page(sheet, &r, &objectives, item, form, errors, None),
+            );
+        }
+    };
+    let title_of = |o: Option<Uuid>| {
+        o.and_then(|id| objectives.iter().find(|x| x.id == id))
+            .map(|x| x.title.clone())
+            .unwrap_or_default()
+    };
+    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+    let mut tx = state.db.begin().await?;
+    if db::bump(&mut tx, id, sent).await? == 0 {
+        drop(tx);
+        let (_, fresh) = roadmap(state, &sheet, id).await?;
+        let theirs = match item {
+            Some(iid) => db::initiatives(&state.db, id)
+                .await?
+                .into_iter()
+                .find(|i| i.id == iid),
+            None => None,
+        };
+        let theirs_fields = theirs
+            .map(|t| t.fields(&title_of(t.objective_id)))
+            .unwrap_or_else(|| {
+                Initiative {
+                    id: Uuid::nil(),
+                    ..input.clone()
+                }
+                .fields("")
+                .into_iter()
+                .map(|f| crate::audit::Field::new(f.key, f.label, ""))
+                .collect()
+            });
+        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let conflict = Conflict::new(
+            &theirs_fields,
+            &input.fields(&title_of(input.objective_id)),
+            last,
+        );
+        form.version = fresh.version.to_string();
+        return render(
+            StatusCode::CONFLICT,
+            initiative_page(
+                sheet,
+                &fresh,
+                &objectives,
+                item,
+                form,
+                FieldErrors::new(),
+                Some(conflict),
+            ),
+        );
+    }
+    let saved = db::save_initiative(&mut tx, id, item, &input).await?;
+    let mut changes = vec![subject("Initiative", &input.title)];
+    let before = existing
+        .map(|e| e.fields(&title_of(e.objective_id)))
+        .unwrap_or_default();
+    changes.extend(audit::model::diff(
+        &before,
+        &input.fields(&title_of(input.objective_id)),
+    ));
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "initiative",
+        saved,
+        Action::InitiativeSave,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    let overflow = !r.window.contains(input.starts_on) || !r.window.contains(input.ends_on);
+    let message = if overflow {
+        Flash::info(format!(
+            "Initiative « {} » enregistrée. Attention : elle déborde de la fenêtre de la roadmap ({}).",
+            input.title,
+            r.window.label()
+        ))
+    } else {
+        Flash::success(format!("Initiative « {} » enregistrée.", input.title))
+    };
+    flash(&sheet, message).await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
+}
+
+pub async fn create_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<InitiativeForm>,
+) -> AppResult<Response> {
+    save_initiative(&state, sheet, id, None, form).await
+}
+
+pub async fn edit_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let i = db::initiatives(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == iid)
+        .ok_or(AppError::NotFound)?;
+    let form = InitiativeForm::from_initiative(&i, r.version);
+    Ok(Html(
+        initiative_page(
+            sheet,
+            &r,
+            &objectives,
+            Some(iid),
+            form,
+            FieldErrors::new(),
+            None,
+        )
+        .render()?,
+    ))
+}
+
+pub async fn update_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
+    Form(form): Form<InitiativeForm>,
+) -> AppResult<Response> {
+    save_initiative(&state, sheet, id, Some(iid), form).await
+}
+
+fn risk_page(
+    sheet: ProductSheet,
+    r: &Roadmap,
+    item: Option<Uuid>,
+    form: RiskForm,
+    errors: FieldErrors,
+    conflict: Option<Conflict>,
+) -> RiskFormPage {
+    let (slug, name) = names(&sheet);
+    let base = format!("/produits/{slug}/roadmaps/{}", r.id);
+    RiskFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        title: if item.is_some() {
+            "Modifier une dépendance ou un risque".into()
+        } else {
+            "Ajouter une dépendance ou un risque".into()
+        },
+        action: match item {
+            Some(rid) => format!("{base}/risques/{rid}/modifier"),
+            None => format!("{base}/risques"),
+        },
+        cancel: base,
+        kinds: Choice::list(
+            RiskKind::ALL.iter().map(|k| (k.code(), k.label())),
+            &form.kind,
+        ),
+        likelihoods: Choice::list(
+            Level::ALL.iter().map(|l| (l.code(), l.label())),
+            &form.likelihood,
+        ),
+        impacts: Choice::list(
+            Level::ALL.iter().map(|l| (l.code(), l.label())),
+            &form.impact,
+        ),
+        statuses: Choice::list(
+            RiskStatus::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.status,
+        ),
+        slug,
+        name,
+        form,
+        errors,
+        conflict,
+    }
+}
+
+pub async fn new_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let form = RiskForm {
+        kind: RiskKind::Risk.code().into(),
+        likelihood: Level::Medium.code().into(),
+        impact: Level::Medium.code().into(),
+        status: RiskStatus::Open.code().into(),
+        version: r.version.to_string(),
+        ..Default::default()
+    };
+    Ok(Html(
+        risk_page(sheet, &r, None, form, FieldErrors::new(), None).render()?,
+    ))
+}
+
+fn short_description(text: &str) -> String {
+    let short: String = text.chars().take(60).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+async fn save_risk(
+    state: &AppState,
+    sheet: ProductSheet,
+    id: Uuid,
+    item: Option<Uuid>,
+    mut form: RiskForm,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(state, &sheet, id).await?;
+    let existing = match item {
+        Some(rid) => Some(
+            db::risks(&state.db, id)
+                .await?
+                .into_iter()
+                .find(|x| x.id == rid)
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let input = match form.parse() {
+        Ok(input) => input,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                risk_page(sheet, &r, item, form, errors, None),
+            );
+        }
+    };
+    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+    let mut tx = state.db.begin().await?;
+    if db::bump(&mut tx, id, sent).await? == 0 {
+        drop(tx);
+        let (_, fresh) = roadmap(state, &sheet, id).await?;
+        let theirs = match item {
+            Some(rid) => db::risks(&state.db, id)
+                .await?
+                .into_iter()
+                .find(|x| x.id == rid)
+                .map(|x| x.fields()),
+            None => None,
+        };
+        let theirs = theirs.unwrap_or_else(|| {
+            input
+                .fields()
+                .into_iter()
+                .map(|f| crate::audit::Field::new(f.key, f.label, ""))
+                .collect()
+        });
+        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let conflict = Conflict::new(&theirs, &input.fields(), last);
+        form.version = fresh.version.to_string();
+        return render(
+            StatusCode::CONFLICT,
+            risk_page(
+                sheet,
+                &fresh,
+                item,
+                form,
+                FieldErrors::new(),
+                Some(conflict),
+            ),
+        );
+    }
+    let saved = db::save_risk(&mut tx, id, item, &input).await?;
+    let mut changes = vec![subject("Risque", &short_description(&input.description))];
+    changes.extend(audit::model::diff(
+        &existing.map(|e| e.fields()).unwrap_or_default(),
+        &input.fields(),
+    ));
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "risk",
+        saved,
+        Action::RiskSave,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("{} enregistré(e).", input.kind.label())),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
+}
+
+pub async fn create_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<RiskForm>,
+) -> AppResult<Response> {
+    save_risk(&state, sheet, id, None, form).await
+}
+
+pub async fn edit_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let risk = db::risks(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == rid)
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(
+        risk_page(
+            sheet,
+            &r,
+            Some(rid),
+            RiskForm::from_risk(&risk, r.version),
+            FieldErrors::new(),
+            None,
+        )
+        .render()?,
+    ))
+}
+
+pub async fn update_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
+    Form(form): Form<RiskForm>,
+) -> AppResult<Response> {
+    save_risk(&state, sheet, id, Some(rid), form).await
+}
+
+fn confirm_page(
+    sheet: ProductSheet,
+    title: &str,
+    explanation: String,
+    action: String,
+    cancel: String,
+) -> ConfirmDeletePage {
+    let (slug, name) = names(&sheet);
+    ConfirmDeletePage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        title: title.into(),
+        explanation,
+        action,
+        cancel,
+    }
+}
+
+pub async fn confirm_delete_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let i = db::initiatives(&state.db, roadmap(&state, &sheet, id).await?.1.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == iid)
+        .ok_or(AppError::NotFound)?;
+    let base = sheet.url(&format!("/roadmaps/{id}"));
+    let page = confirm_page(
+        sheet,
+        "Supprimer l’initiative",
+        format!(
+            "L’initiative « {} » sera supprimée de la roadmap. La suppression est inscrite dans l’historique du produit.",
+            i.title
+        ),
+        format!("{base}/initiatives/{iid}/supprimer"),
+        base,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn delete_initiative(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let i = db::initiatives(&state.db, r.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == iid)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    db::delete_initiative(&mut tx, id, iid).await?;
+    sqlx::query!(
+        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "initiative",
+        iid,
+        Action::InitiativeDelete,
+        &[subject("Initiative", &i.title)],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("Initiative « {} » supprimée.", i.title)),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
+}
+
+pub async fn confirm_delete_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let x = db::risks(&state.db, roadmap(&state, &sheet, id).await?.1.id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == rid)
+        .ok_or(AppError::NotFound)?;
+    let base = sheet.url(&format!("/roadmaps/{id}"));
+    let page = confirm_page(
+        sheet,
+        "Supprimer une dépendance ou un risque",
+        format!(
+            "« {} » sera supprimé. La suppression est inscrite dans l’historique du produit.",
+            short_description(&x.description)
+        ),
+        format!("{base}/risques/{rid}/supprimer"),
+        base,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn delete_risk(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let x = db::risks(&state.db, r.id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == rid)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    db::delete_risk(&mut tx, id, rid).await?;
+    sqlx::query!(
+        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "risk",
+        rid,
+        Action::RiskDelete,
+        &[subject("Risque", &short_description(&x.description))],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success("Supprimé des dépendances et risques."),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
+}
+
+// ---- Share links ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShareForm {
+    label: String,
+    days: String,
+    /// A roadmap id, or `courante`.
+    cible: String,
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+pub async fn create_link(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<ShareForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (all, r) = roadmap(&state, &sheet, id).await?;
+    let max = db::share_max_days(&state.db).await?;
+    let label: String = form.label.trim().chars().take(120).collect();
+    let days = match form.days.trim().parse::<i64>() {
+        Ok(d) if (1..=max).contains(&d) => d,
+        _ => {
+            let message = format!(
+                "Choisissez une durée de validité entre 1 et {max} jours (maximum fixé par l’administration)."
+            );
+            flash(&sheet, Flash::error(message)).await?;
+            return Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response());
+        }
+    };
+    let target = if form.cible == "courante" {
+        None
+    } else {
+        Some(r.id)
+    };
+    // 256 random bits, shown once; only the hash is kept.
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut tx = state.db.begin().await?;
+    let expires = Utc::now() + Duration::days(days);
+    let link = db::create_link(
+        &mut tx,
+        sheet.product.id,
+        target,
+        &token_hash(&token),
+        &label,
+        sheet.viewer.user.id,
+        expires,
+    )
+    .await?;
+    let what = match target {
+        Some(_) => format!("roadmap {}", r.window.label()),
+        None => "roadmap courante".into(),
+    };
+    let changes = [
+        subject(
+            "Lien",
+            &if label.is_empty() {
+                what.clone()
+            } else {
+                format!("{label}, {what}")
+            },
+        ),
+        FieldChange {
+            field: "expires".into(),
+            label: "Expire le".into(),
+            before: String::new(),
+            after: filters::date_short(expires.date_naive()),
+        },
+    ];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "share_link",
+        link,
+        Action::ShareCreate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    let url = format!("{}/r/{token}", state.config.base_url);
+    sheet
+        .viewer
+        .session
+        .insert(NEW_LINK_KEY, url)
+        .await
+        .map_err(session_error)?;
+    let _ = all;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
+}
+
+pub async fn confirm_revoke(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let link = db::links(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .find(|l| l.id == lid)
+        .ok_or(AppError::NotFound)?;
+    let base = sheet.url(&format!("/roadmaps/{id}"));
+    let label = if link.label.is_empty() {
+        "sans libellé".to_owned()
+    } else {
+        link.label
+    };
+    let page = confirm_page(
+        sheet,
+        "Révoquer le lien de partage",
+        format!(
+            "Le lien « {label} » cessera immédiatement de fonctionner pour tous ceux qui l’ont reçu. Cette action est définitive."
+        ),
+        format!("{base}/partages/{lid}/revoquer"),
+        base,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let mut tx = state.db.begin().await?;
+    let label = db::revoke_link(&mut tx, sheet.product.id, lid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "share_link",
+        lid,
+        Action::ShareRevoke,
+        &[subject(
+            "Lien",
+            if label.is_empty() {
+                "sans libellé"
+            } else {
+                &label
+            },
+        )],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success("Lien révoqué : il ne fonctionne plus."),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
+}
+
+// ---- The public page ----
+
+fn public_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `/r/{token}`: the roadmap, read-only, for anyone holding a valid link.
+pub async fn public(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    Query(query): Query<ViewQuery>,
+) -> AppResult<Response> {
+    if db::hit(&state.db, &ip).await? > PUBLIC_RATE_LIMIT {
+        return Err(AppError::TooManyRequests(
+            "Trop de consultations depuis votre adresse : réessayez dans une minute.".into(),
+        ));
+    }
+    let layout = Layout::public(&state.assets);
+    // Any malformed token is simply unknown: the same page as a revoked or expired one.
+    let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let link = if well_formed {
+        db::open_link(&state.db, &token_hash(&token)).await?
+    } else {
+        None
+    };
+    let Some((product_id, roadmap_id)) = link else {
+        let page = GonePage { layout };
+        return Ok(public_headers(
+            (StatusCode::NOT_FOUND, Html(page.render()?)).into_response(),
+        ));
+    };
+    let name = products::db::name_of(&state.db, product_id)
+        .await?
+        .unwrap_or_default();
+    let all = db::roadmaps(&state.db, product_id).await?;
+    let chosen = match roadmap_id {
+        Some(id) => all.iter().find(|r| r.id == id),
+        None => current(&all, |r| r.window, today()),
+    };
+    let roadmap = match chosen {
+        Some(r) => Some(view(&state, product_id, &all, r, scale(&query)).await?),
+        None => None,
+    };
+    let page = PublicPage {
+        layout,
+        name,
+        roadmap,
+        view_base: format!("/r/{token}"),
+    };
+    Ok(public_headers(Html(page.render()?).into_response()))
+}
+
+// ---- Portfolio timeline ----
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
+    Query(query): Query<crate::portfolio::model::DashboardQuery>,
+) -> AppResult<Html<String>> {
+    let filters = crate::portfolio::model::Filters::parse(&query);
+    let rows = crate::portfolio::rows(&state).await?;
+    let selection = crate::portfolio::model::select(rows, &filters);
+    let today = today();
+    let summaries = db::all_roadmaps(&state.db).await?;
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for row in &selection.rows {
+        let mine: Vec<&db::RoadmapSummary> = summaries
+            .iter()
+            .filter(|s| s.product_id == row.id)
+            .collect();
+        match current(&mine, |s| s.window, today).filter(|s| s.window.last_day() >= today) {
+            Some(s) => with.push((row, *s)),
+            None => without.push(row.name.clone()),
+        }
+    }
+    let start = with
+        .iter()
+        .map(|(_, s)| s.window.start)
+        .min()
+        .unwrap_or(super::model::first_of_month(today));
+    let end = with
+        .iter()
+        .map(|(_, s)| s.window.end)
+        .max()
+        .unwrap_or(start)
+        .min(
+            start
+                .checked_add_months(chrono::Months::new(11))
+                .unwrap_or(start),
+        );
+    let span = super::model::Window { start, end };
+    let months = span.months();
+    let columns = months
+        .iter()
+        .map(|m| CalendarColumn {
+            label: month_label(*m),
+            current: *m == super::model::first_of_month(today),
+        })
+        .collect();
+    let count = months.len();
+    let rows = with
+        .into_iter()
+        .filter_map(|(row, s)| {
+            let p = super::model::place(&span, Scale::Month, s.window.start, s.window.last_day())?;
+            let counted = s.initiatives - s.dropped;
+            Some(TimelineRow {
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                before: p.first,
+                span: p.span,
+                after: count.saturating_sub(p.first + p.span),
+                window: s.window.label(),
+                done: if counted > 0 {
+                    format!("{} % des initiatives terminées", s.done * 100 / counted)
+                } else {
+                    "aucune initiative".into()
+                },
+            })
+        })
+        .collect();
+    let page = TimelinePage {
+        layout: viewer.layout.in_section("portefeuille"),
+        columns,
+        rows,
+        without,
+        query: filters.query(None),
+    };
+    Ok(Html(page.render()?))
+}

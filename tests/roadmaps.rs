@@ -1,0 +1,690 @@
+//! Roadmaps: window, four parts, calendar, conflicts, share links, dashboard and timeline.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use boussole::auth::model::Role;
+use chrono::{Datelike, Months, NaiveDate};
+use common::{Client, TestApp, create_product, field_value};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+fn month(offset: i32) -> String {
+    let today = chrono::Utc::now().date_naive();
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
+    let d = if offset >= 0 {
+        first.checked_add_months(Months::new(offset as u32))
+    } else {
+        first.checked_sub_months(Months::new((-offset) as u32))
+    };
+    d.unwrap().format("%Y-%m").to_string()
+}
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+/// A roadmap from this month for `months` months; returns its URL.
+async fn roadmap(client: &mut Client, slug: &str, from: i32, months: i32) -> String {
+    let page = client
+        .post(
+            &format!("/produits/{slug}/roadmaps"),
+            &[
+                ("start_month", &month(from)),
+                ("end_month", &month(from + months - 1)),
+                ("margin", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text("main"));
+    page.location().unwrap().to_owned()
+}
+
+async fn version(client: &mut Client, url: &str) -> String {
+    field_value(
+        &client.get(&format!("{url}/initiatives/nouvelle")).await,
+        "version",
+    )
+    .unwrap()
+}
+
+async fn initiative(
+    client: &mut Client,
+    url: &str,
+    title: &str,
+    start: i64,
+    end: i64,
+    status: &str,
+) -> common::Page {
+    let v = version(client, url).await;
+    client
+        .post(
+            &format!("{url}/initiatives"),
+            &[
+                ("title", title),
+                ("kind", "fonctionnalite"),
+                ("status", status),
+                ("starts_on", &day(start)),
+                ("ends_on", &day(end)),
+                ("version", &v),
+            ],
+        )
+        .await
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_roadmap_covers_three_to_six_whole_months(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Répit").await;
+    let list = format!("/produits/{slug}/roadmaps");
+    for (start, end, message) in [
+        (
+            0,
+            1,
+            "Une roadmap court terme couvre 3 à 6 mois (ici 2 mois).",
+        ),
+        (
+            0,
+            6,
+            "Une roadmap court terme couvre 3 à 6 mois (ici 7 mois).",
+        ),
+        (3, 0, "Le mois de fin doit suivre le mois de début."),
+    ] {
+        let page = pm
+            .post(
+                &list,
+                &[
+                    ("start_month", &month(start)),
+                    ("end_month", &month(end)),
+                    ("margin", "20"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(page.text("#end_month-erreur"), message);
+        assert_eq!(
+            field_value(&page, "start_month").unwrap(),
+            month(start),
+            "what was typed is kept"
+        );
+    }
+    let bad_margin = pm
+        .post(
+            &list,
+            &[
+                ("start_month", &month(0)),
+                ("end_month", &month(2)),
+                ("margin", "80"),
+            ],
+        )
+        .await;
+    assert!(bad_margin.text("#margin-erreur").contains("entre 0 et 50"));
+    let count: i64 = sqlx::query_scalar("select count(*) from roadmaps")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    let page = pm.get(&url).await;
+    assert!(page.text("h1").starts_with("Roadmap "));
+    assert!(page.text("main").contains("Roadmap courante"));
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_four_parts_are_edited_on_the_roadmap_page(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Répit").await;
+    for title in ["Objectif A", "Objectif B", "Objectif C", "Objectif D"] {
+        pm.post(&format!("/produits/{slug}/objectifs"), &[("title", title)])
+            .await;
+    }
+    let objectives: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select id from objectives order by position")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+
+    // Priorities by rank, margin at 0: both warnings show.
+    let form = pm.get(&format!("{url}/modifier")).await;
+    let v = field_value(&form, "version").unwrap();
+    let mut fields: Vec<(String, String)> = vec![
+        ("start_month".into(), month(0)),
+        ("end_month".into(), month(2)),
+        ("margin".into(), "0".into()),
+        ("version".into(), v),
+    ];
+    for (rank, id) in objectives.iter().enumerate() {
+        fields.push((format!("rang-{id}"), (4 - rank).to_string()));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        pm.post(&format!("{url}/modifier"), &refs).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = pm.get(&url).await;
+    assert_eq!(
+        page.texts("section[aria-labelledby=priorites] ol li"),
+        ["Objectif D", "Objectif C", "Objectif B", "Objectif A"]
+    );
+    assert!(
+        page.text("main")
+            .contains("Plus de 3 objectifs prioritaires")
+    );
+    assert!(page.text("main").contains("Aucune marge"));
+    let forged = pm
+        .post(
+            &format!("{url}/modifier"),
+            &[
+                ("start_month", &month(0)),
+                ("end_month", &month(2)),
+                ("margin", "10"),
+                ("version", "2"),
+                (&format!("rang-{}", uuid::Uuid::new_v4()), "1"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Initiatives: dates checked, overflow said, no objective flagged.
+    let backwards = initiative(&mut pm, &url, "À l’envers", 10, 2, "prevue").await;
+    assert_eq!(
+        backwards.text("#ends_on-erreur"),
+        "La fin de l’initiative doit suivre son début."
+    );
+    let v = version(&mut pm, &url).await;
+    let unknown = pm
+        .post(
+            &format!("{url}/initiatives"),
+            &[
+                ("title", "X"),
+                ("kind", "action"),
+                ("status", "prevue"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(1)),
+                ("objective_id", &uuid::Uuid::new_v4().to_string()),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert!(
+        unknown
+            .text("#objective_id-erreur")
+            .contains("Choisissez un objectif de ce produit")
+    );
+    assert_eq!(
+        initiative(&mut pm, &url, "Parcours de demande", 0, 20, "en-cours")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        initiative(&mut pm, &url, "Tableau de suivi", 0, 400, "prevue")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        initiative(&mut pm, &url, "Enquête", -10, -2, "terminee")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = pm.get(&url).await;
+    let rows = page.texts("#initiatives tbody tr");
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Tableau de suivi") && r.contains("Déborde de la fenêtre")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| r.contains("Aucun objectif")));
+    assert!(
+        page.text("#initiatives")
+            .contains("33 % des initiatives terminées")
+    );
+    let horizons = page.text("section[aria-labelledby=horizons]");
+    assert!(horizons.contains("Parcours de demande"));
+
+    // The calendar, by month then by week.
+    let by_month = page.texts(".bsl-calendar thead th");
+    assert_eq!(by_month.len(), 4, "a title column and three months");
+    assert!(
+        page.text(".bsl-calendar .bsl-current")
+            .contains("(aujourd’hui)")
+    );
+    assert!(
+        page.text(".bsl-calendar tbody").contains("→"),
+        "the overflowing bar says so"
+    );
+    let weeks = pm.get(&format!("{url}?vue=semaines")).await;
+    assert!(weeks.texts(".bsl-calendar thead th").len() >= 13);
+
+    // A risk without description is refused; a high open risk is flagged.
+    let v = version(&mut pm, &url).await;
+    let empty = pm
+        .post(
+            &format!("{url}/risques"),
+            &[
+                ("kind", "risque"),
+                ("description", " "),
+                ("likelihood", "fort"),
+                ("impact", "fort"),
+                ("status", "ouvert"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(
+        empty.text("#description-erreur"),
+        "Décrivez la dépendance ou le risque."
+    );
+    let saved = pm
+        .post(
+            &format!("{url}/risques"),
+            &[
+                ("kind", "dependance"),
+                ("description", "API du SI métier livrée en retard"),
+                ("likelihood", "fort"),
+                ("impact", "fort"),
+                ("status", "ouvert"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(
+        pm.get(&url)
+            .await
+            .text("#risques")
+            .contains("Élevé, ouvert")
+    );
+
+    // Deleting asks first and is audited.
+    let iid: uuid::Uuid = sqlx::query_scalar("select id from initiatives where title = 'Enquête'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        pm.get(&format!("{url}/initiatives/{iid}/supprimer"))
+            .await
+            .text("main")
+            .contains("sera supprimée")
+    );
+    pm.post(&format!("{url}/initiatives/{iid}/supprimer"), &[])
+        .await;
+    assert_eq!(pm.get(&url).await.texts("#initiatives tbody tr").len(), 2);
+    let history = pm.get(&format!("/produits/{slug}/historique")).await;
+    assert!(
+        history.texts(".bsl-history li > p strong")[0]
+            .contains("a supprimé l’initiative « Enquête »")
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_stale_roadmap_edit_gets_the_conflict_page_and_loses_nothing(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Disputé").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    let stale = version(&mut pm, &url).await;
+    assert_eq!(
+        initiative(&mut pm, &url, "Celle d’avant", 0, 5, "prevue")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let second = pm
+        .post(
+            &format!("{url}/initiatives"),
+            &[
+                ("title", "La mienne"),
+                ("kind", "action"),
+                ("status", "prevue"),
+                ("starts_on", &day(0)),
+                ("ends_on", &day(3)),
+                ("version", &stale),
+            ],
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert_eq!(field_value(&second, "title").unwrap(), "La mienne");
+    assert_ne!(field_value(&second, "version").unwrap(), stale);
+    let count: i64 = sqlx::query_scalar("select count(*) from initiatives")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+fn token_of(page: &common::Page) -> String {
+    let url = field_value(page, "nouveau-lien").expect("the new link is shown once");
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Partagé").await;
+    let other = create_product(&mut pm, &app.db, "Secret Défense").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    initiative(&mut pm, &url, "Parcours de demande", 0, 20, "en-cours").await;
+    let other_url = roadmap(&mut pm, &other, 0, 3).await;
+    initiative(
+        &mut pm,
+        &other_url,
+        "Initiative confidentielle",
+        0,
+        20,
+        "en-cours",
+    )
+    .await;
+
+    let too_long = pm
+        .post(
+            &format!("{url}/partages"),
+            &[("label", "Trop"), ("days", "999"), ("cible", "courante")],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::SEE_OTHER);
+    assert!(
+        pm.get(&url)
+            .await
+            .text(".fr-alert")
+            .contains("entre 1 et 180 jours")
+    );
+
+    pm.post(
+        &format!("{url}/partages"),
+        &[
+            ("label", "Équipe métier"),
+            ("days", "90"),
+            ("cible", "courante"),
+        ],
+    )
+    .await;
+    let shown = pm.get(&url).await;
+    let token = token_of(&shown);
+    assert_eq!(token.len(), 64);
+    assert!(
+        pm.get(&url).await.text("#nouveau-lien").is_empty(),
+        "shown once only"
+    );
+    let stored: Vec<u8> = sqlx::query_scalar("select token_hash from share_links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_ne!(
+        stored,
+        token.as_bytes(),
+        "the stored value is not the token"
+    );
+    assert_eq!(stored, Sha256::digest(token.as_bytes()).to_vec());
+
+    let mut visitor = app.client();
+    let public = visitor.get(&format!("/r/{token}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert_eq!(public.text("h1"), "Partagé");
+    assert!(public.text("main").contains("Parcours de demande"));
+    assert!(
+        !public.body.contains("Initiative confidentielle")
+            && !public.body.contains("Secret Défense")
+    );
+    assert!(
+        !public.body.contains("href=\"/produits") && !public.body.contains("href=\"/\""),
+        "no link into the application"
+    );
+    assert!(
+        !public.text("main").contains("Modifier") && !public.text("main").contains("Supprimer")
+    );
+    assert_eq!(public.header("x-robots-tag"), Some("noindex, nofollow"));
+    assert_eq!(public.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(public.header("cache-control"), Some("no-store"));
+    assert!(
+        public
+            .body
+            .contains("<meta name=\"robots\" content=\"noindex, nofollow\">")
+    );
+    assert_eq!(
+        visitor
+            .get(&format!("/r/{token}?vue=semaines"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let list = pm.get(&url).await;
+    let row = list.texts("#liens tbody tr")[0].clone();
+    assert!(
+        row.contains("Équipe métier") && row.contains("Roadmap courante") && row.contains("Actif")
+    );
+    let views: i64 = sqlx::query_scalar("select views from share_links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(views, 2);
+
+    // "La roadmap courante" follows the product: a new roadmap covering today takes over.
+    sqlx::query("update roadmaps set start_month = start_month - interval '6 months', end_month = end_month - interval '6 months' where id = (select id from roadmaps where product_id = (select id from products where slug = $1))")
+        .bind(&slug)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let next = roadmap(&mut pm, &slug, 0, 6).await;
+    initiative(&mut pm, &next, "Nouvelle saison", 0, 20, "prevue").await;
+    let followed = visitor.get(&format!("/r/{token}")).await;
+    assert!(
+        followed.text("main").contains("Nouvelle saison")
+            && !followed.text("main").contains("Parcours de demande")
+    );
+
+    // Revoked: the same page as a link that never existed.
+    let lid: uuid::Uuid = sqlx::query_scalar("select id from share_links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        pm.get(&format!("{next}/partages/{lid}/revoquer"))
+            .await
+            .text("main")
+            .contains("cessera immédiatement")
+    );
+    pm.post(&format!("{next}/partages/{lid}/revoquer"), &[])
+        .await;
+    let revoked = visitor.get(&format!("/r/{token}")).await;
+    assert_eq!(revoked.status, StatusCode::NOT_FOUND);
+    assert!(
+        revoked
+            .text("main")
+            .contains("Demandez un nouveau lien à l’équipe du produit.")
+    );
+    let never = visitor.get(&format!("/r/{}", "0".repeat(64))).await;
+    assert_eq!(
+        (never.status, never.text("main")),
+        (revoked.status, revoked.text("main"))
+    );
+    for garbage in ["x", "%FF%FE", &"a".repeat(500), "..%2F..%2Fetc"] {
+        assert_eq!(
+            visitor.get(&format!("/r/{garbage}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    // Expired: stops at once too.
+    pm.post(
+        &format!("{next}/partages"),
+        &[
+            ("label", "Court"),
+            ("days", "1"),
+            ("cible", next.rsplit('/').next().unwrap()),
+        ],
+    )
+    .await;
+    let token = token_of(&pm.get(&next).await);
+    assert_eq!(
+        visitor.get(&format!("/r/{token}")).await.status,
+        StatusCode::OK
+    );
+    sqlx::query(
+        "update share_links set expires_at = now() - interval '1 second' where label = 'Court'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        visitor.get(&format!("/r/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let actions: Vec<String> = sqlx::query_scalar(
+        "select action from audit_events where action like 'share%' order by id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["share-create", "share-revoke", "share-create"]);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn public_links_are_rate_limited_per_address(db: PgPool) {
+    let app = TestApp::new(db);
+    let mut visitor = app.client();
+    for _ in 0..boussole::roadmaps::handlers::PUBLIC_RATE_LIMIT {
+        assert_eq!(
+            visitor.get(&format!("/r/{}", "1".repeat(64))).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let limited = visitor.get(&format!("/r/{}", "1".repeat(64))).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.text("main").contains("réessayez dans une minute"));
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn only_members_write_and_the_portfolio_shows_roadmaps(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let with = create_product(&mut pm, &app.db, "Avec roadmap").await;
+    create_product(&mut pm, &app.db, "Sans roadmap").await;
+    let url = roadmap(&mut pm, &with, 0, 3).await;
+    initiative(&mut pm, &url, "Faite", -5, -1, "terminee").await;
+    initiative(&mut pm, &url, "À faire", 1, 9, "prevue").await;
+
+    let dashboard = pm.get("/").await;
+    let rows = dashboard.texts("#portefeuille tbody tr");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Avec roadmap") && r.contains("50 % fait")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Sans roadmap") && r.contains("Aucune roadmap"))
+    );
+    assert_eq!(
+        pm.get("/?roadmap=sans")
+            .await
+            .texts("#portefeuille tbody tr td:first-child"),
+        ["Sans roadmap"]
+    );
+    let timeline = pm.get("/portefeuille/calendrier").await;
+    assert!(
+        timeline.text("table").contains("Avec roadmap")
+            && timeline.text("main").contains("Sans roadmap en cours (1)")
+    );
+    let sheet = pm.get(&format!("/produits/{with}")).await;
+    assert!(
+        sheet
+            .text("#roadmap")
+            .contains("50 % des initiatives terminées")
+    );
+
+    let rid = url.rsplit('/').next().unwrap().to_owned();
+    let iid: uuid::Uuid = sqlx::query_scalar("select id from initiatives limit 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let lid: uuid::Uuid = {
+        pm.post(
+            &format!("{url}/partages"),
+            &[("days", "30"), ("cible", &rid)],
+        )
+        .await;
+        sqlx::query_scalar("select id from share_links")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    };
+    for role in [Role::Reader, Role::Editor] {
+        let (mut other, _) = app.signed_in(role).await;
+        assert_eq!(
+            other.get(&url).await.status,
+            StatusCode::OK,
+            "everyone reads"
+        );
+        assert!(
+            other.get(&url).await.text("#partage").is_empty(),
+            "no share links for non-members"
+        );
+        for page in [
+            other
+                .post(
+                    &format!("/produits/{with}/roadmaps"),
+                    &[
+                        ("start_month", &month(0)),
+                        ("end_month", &month(2)),
+                        ("margin", "10"),
+                    ],
+                )
+                .await,
+            other
+                .post(
+                    &format!("{url}/modifier"),
+                    &[
+                        ("start_month", &month(0)),
+                        ("end_month", &month(2)),
+                        ("margin", "10"),
+                    ],
+                )
+                .await,
+            other
+                .post(&format!("{url}/initiatives"), &[("title", "X")])
+                .await,
+            other
+                .post(
+                    &format!("{url}/initiatives/{iid}/modifier"),
+                    &[("title", "X")],
+                )
+                .await,
+            other
+                .post(&format!("{url}/initiatives/{iid}/supprimer"), &[])
+                .await,
+            other
+                .post(&format!("{url}/risques"), &[("description", "X")])
+                .await,
+            other
+                .post(
+                    &format!("{url}/partages"),
+                    &[("days", "30"), ("cible", "courante")],
+                )
+                .await,
+            other
+                .post(&format!("{url}/partages/{lid}/revoquer"), &[])
+                .await,
+        ] {
+            assert_eq!(page.status, StatusCode::FORBIDDEN);
+        }
+    }
+    let revoked: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("select revoked_at from share_links")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(revoked.is_none());
+}
