@@ -470,6 +470,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         let author = editor.as_ref().filter(|_| index % 3 == 0).unwrap_or(&admin);
         demo_vision(&mut tx, id, index, name, description, author, &admin).await?;
         demo_indicators(&mut tx, id, index, typology, author).await?;
+        demo_roadmaps(&mut tx, id, index, author).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -696,6 +697,163 @@ async fn demo_indicators(
             date += Duration::days(step);
             n += 1;
         }
+    }
+    Ok(())
+}
+
+const DEMO_INITIATIVES: [(&str, crate::roadmaps::model::InitiativeKind); 6] = [
+    (
+        "Refonte du parcours de demande",
+        crate::roadmaps::model::InitiativeKind::Feature,
+    ),
+    (
+        "Test du formulaire simplifié avec 10 usagers",
+        crate::roadmaps::model::InitiativeKind::Experiment,
+    ),
+    (
+        "Connexion avec FranceConnect",
+        crate::roadmaps::model::InitiativeKind::Feature,
+    ),
+    (
+        "Audit d’accessibilité RGAA",
+        crate::roadmaps::model::InitiativeKind::Action,
+    ),
+    (
+        "Tableau de bord pour les agents instructeurs",
+        crate::roadmaps::model::InitiativeKind::Feature,
+    ),
+    (
+        "Atelier de co-conception avec les métiers",
+        crate::roadmaps::model::InitiativeKind::Action,
+    ),
+];
+
+/// A past roadmap and a current one (3 or 6 months) with initiatives in every status and a few
+/// risks; one product in five has only an ended roadmap, one in seven none at all.
+async fn demo_roadmaps(
+    tx: &mut sqlx::PgConnection,
+    product_id: uuid::Uuid,
+    index: usize,
+    author: &crate::auth::model::User,
+) -> Result<(), DemoError> {
+    use crate::roadmaps::{
+        db as rdb,
+        model::{InitiativeStatus, Level, RiskKind, RiskStatus, Window, first_of_month},
+    };
+    if index % 7 == 3 {
+        return Ok(());
+    }
+    let today = Utc::now().date_naive();
+    let this_month = first_of_month(today);
+    let months_ago = |n: u32| {
+        this_month
+            .checked_sub_months(chrono::Months::new(n))
+            .unwrap_or(this_month)
+    };
+    let past = Window::new(months_ago(9), months_ago(4)).map_err(anyhow::Error::msg)?;
+    let past_id = rdb::insert_roadmap(tx, product_id, past, 20, author.id).await?;
+    for (n, (title, kind)) in DEMO_INITIATIVES.iter().take(3).enumerate() {
+        let start = past.start + Duration::days(30 * n as i64);
+        let initiative = rdb::Initiative {
+            id: uuid::Uuid::nil(),
+            title: (*title).into(),
+            description: String::new(),
+            kind: *kind,
+            status: if n == 2 {
+                InitiativeStatus::Dropped
+            } else {
+                InitiativeStatus::Done
+            },
+            objective_id: None,
+            starts_on: start,
+            ends_on: start + Duration::days(45),
+            milestone_on: None,
+            milestone: String::new(),
+        };
+        rdb::save_initiative(tx, past_id, None, &initiative).await?;
+    }
+    if index % 5 == 4 {
+        // Only an ended roadmap: the portfolio flags it.
+        return Ok(());
+    }
+    let length = if index % 2 == 0 { 3 } else { 6 };
+    let start = months_ago(1);
+    let end = start
+        .checked_add_months(chrono::Months::new(length - 1))
+        .unwrap_or(start);
+    let window = Window::new(start, end).map_err(anyhow::Error::msg)?;
+    let margin = [20, 15, 30, 0, 25][index % 5];
+    let id = rdb::insert_roadmap(tx, product_id, window, margin, author.id).await?;
+    let objectives: Vec<uuid::Uuid> = crate::indicators::db::objectives(&mut *tx, product_id)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    let priorities: Vec<uuid::Uuid> = objectives.iter().take(2).copied().collect();
+    rdb::update_roadmap(tx, id, 1, window, margin, &priorities).await?;
+    let statuses = [
+        InitiativeStatus::Done,
+        InitiativeStatus::InProgress,
+        InitiativeStatus::InProgress,
+        InitiativeStatus::Planned,
+        InitiativeStatus::Planned,
+        InitiativeStatus::Dropped,
+    ];
+    for (n, (title, kind)) in DEMO_INITIATIVES.iter().enumerate().take(4 + index % 3) {
+        let starts_on = window.start + Duration::days(20 * n as i64);
+        let initiative = rdb::Initiative {
+            id: uuid::Uuid::nil(),
+            title: (*title).into(),
+            description: String::new(),
+            kind: *kind,
+            status: statuses[n % statuses.len()],
+            objective_id: objectives.get(n % objectives.len().max(1)).copied(),
+            starts_on,
+            ends_on: starts_on + Duration::days(40 + 10 * (n as i64 % 3)),
+            milestone_on: (n == 0).then(|| starts_on + Duration::days(40)),
+            milestone: if n == 0 {
+                "Mise en ligne".into()
+            } else {
+                String::new()
+            },
+        };
+        rdb::save_initiative(tx, id, None, &initiative).await?;
+    }
+    let risks = [
+        (
+            RiskKind::Dependency,
+            "Livraison de l’API du système d’information métier",
+            Level::Medium,
+            Level::High,
+            RiskStatus::Open,
+        ),
+        (
+            RiskKind::Risk,
+            "Départ du développeur principal en cours de période",
+            Level::Low,
+            Level::High,
+            RiskStatus::Mitigated,
+        ),
+        (
+            RiskKind::Risk,
+            "Charge des agents pendant la campagne annuelle",
+            Level::High,
+            Level::Medium,
+            RiskStatus::Open,
+        ),
+    ];
+    for (kind, description, likelihood, impact, status) in risks.iter().take(1 + index % 3) {
+        let risk = rdb::Risk {
+            id: uuid::Uuid::nil(),
+            kind: *kind,
+            description: (*description).into(),
+            owner: author.display_name.clone(),
+            likelihood: *likelihood,
+            impact: *impact,
+            mitigation: "Point hebdomadaire avec les équipes concernées.".into(),
+            status: *status,
+        };
+        rdb::save_risk(tx, id, None, &risk).await?;
     }
     Ok(())
 }

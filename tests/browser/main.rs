@@ -5,6 +5,7 @@
 mod common;
 
 use boussole::auth::model::Role;
+use chrono::Datelike;
 use common::{PASSWORD, TestServer, browser::Browser, create_user};
 use fantoccini::{Locator, key::Key};
 use sqlx::PgPool;
@@ -902,6 +903,326 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
     );
     let _ = std::fs::remove_file(file);
 
+    browser.close().await;
+    server.stop().await;
+}
+
+async fn set_value(c: &fantoccini::Client, id: &str, value: &str) {
+    let field = c.find(Locator::Id(id)).await.unwrap();
+    let element = serde_json::to_value(&field).unwrap();
+    c.execute(
+        "arguments[0].value = arguments[1];",
+        vec![element, serde_json::json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
+    let server = TestServer::start(db.clone()).await;
+    let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &pm.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Aide au Répit").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
+        .await
+        .unwrap();
+    for title in [
+        "Réduire l’épuisement des aidants",
+        "Faire connaître le service",
+    ] {
+        c.goto(&server.url("/produits/aide-au-repit/indicateurs"))
+            .await
+            .unwrap();
+        fill(c, "title", title).await;
+        c.find(Locator::XPath("//button[text()='Ajouter l’objectif']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath(&format!("//h2[contains(., '{title}')]")))
+            .await
+            .unwrap();
+    }
+
+    // A roadmap of three months from this month.
+    let today = chrono::Utc::now().date_naive();
+    let first = today.with_day(1).unwrap();
+    let last = first.checked_add_months(chrono::Months::new(2)).unwrap();
+    c.goto(&server.url("/produits/aide-au-repit/roadmaps"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the roadmaps page").await;
+    set_value(c, "start_month", &first.format("%Y-%m").to_string()).await;
+    set_value(
+        c,
+        "end_month",
+        &first
+            .checked_add_months(chrono::Months::new(7))
+            .unwrap()
+            .format("%Y-%m")
+            .to_string(),
+    )
+    .await;
+    c.find(Locator::XPath("//button[text()='Créer la roadmap']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = c
+        .wait()
+        .for_element(Locator::Id("end_month-erreur"))
+        .await
+        .unwrap();
+    assert_eq!(
+        error.text().await.unwrap(),
+        "Une roadmap court terme couvre 3 à 6 mois (ici 8 mois)."
+    );
+    browser
+        .assert_accessible("the new roadmap form with its error")
+        .await;
+    set_value(c, "end_month", &last.format("%Y-%m").to_string()).await;
+    c.find(Locator::XPath("//button[text()='Créer la roadmap']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[starts-with(., 'Roadmap ')]"))
+        .await
+        .unwrap();
+
+    // Two priority objectives.
+    c.find(Locator::LinkText(
+        "Modifier la période, la marge et les priorités",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let ranks = c
+        .wait()
+        .for_element(Locator::Css("input[name^='rang-']"))
+        .await
+        .unwrap();
+    let _ = ranks;
+    browser.assert_accessible("the roadmap settings form").await;
+    for (n, input) in c
+        .find_all(Locator::Css("input[name^='rang-']"))
+        .await
+        .unwrap()
+        .into_iter()
+        .enumerate()
+    {
+        input.send_keys(&(n + 1).to_string()).await.unwrap();
+    }
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::XPath("//section[@aria-labelledby='priorites']//li[text()='Réduire l’épuisement des aidants']")).await.unwrap();
+
+    // Three initiatives and a risk.
+    for (title, from, to) in [
+        ("Refonte du parcours", 0, 30),
+        ("Connexion FranceConnect", 20, 50),
+        ("Audit RGAA", 40, 70),
+    ] {
+        c.find(Locator::LinkText("Ajouter une initiative"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait().for_element(Locator::Id("title")).await.unwrap();
+        fill(c, "title", title).await;
+        choose(c, "objective_id", "Réduire l’épuisement des aidants").await;
+        fill_date(c, "starts_on", first + chrono::Duration::days(from)).await;
+        fill_date(c, "ends_on", first + chrono::Duration::days(to)).await;
+        if title == "Audit RGAA" {
+            browser.assert_accessible("the initiative form").await;
+        }
+        c.find(Locator::XPath(
+            "//button[text()='Enregistrer l’initiative']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        c.wait()
+            .for_element(Locator::XPath(&format!(
+                "//table//strong[text()='{title}']"
+            )))
+            .await
+            .unwrap();
+    }
+    c.find(Locator::LinkText("Ajouter une dépendance ou un risque"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("description"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("description-erreur"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the risk form with its error")
+        .await;
+    fill(c, "description", "API du système métier livrée en retard").await;
+    choose(c, "impact", "Fort").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//td[contains(., 'API du système métier livrée en retard')]",
+        ))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the roadmap page, month calendar")
+        .await;
+    screenshot(c, "roadmap").await;
+
+    c.find(Locator::LinkText("par semaine"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".bsl-calendar--weeks"))
+        .await
+        .unwrap();
+    browser
+        .assert_accessible("the roadmap page, week calendar")
+        .await;
+
+    // A share link, opened by someone without an account.
+    fill(c, "label", "Équipe métier").await;
+    c.find(Locator::XPath("//button[text()='Créer le lien']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = c
+        .wait()
+        .for_element(Locator::Id("nouveau-lien"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    browser.assert_accessible("the share-link list").await;
+    let path = link
+        .split_once("/r/")
+        .map(|(_, token)| format!("/r/{token}"))
+        .unwrap();
+    let visitor = Browser::start().await;
+    visitor.client.goto(&server.url(&path)).await.unwrap();
+    let title = visitor
+        .client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(title, "Aide au Répit");
+    assert!(
+        visitor
+            .client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Connexion FranceConnect")
+    );
+    visitor.assert_accessible("the public roadmap").await;
+
+    // Revoke it: the visitor's reload is refused.
+    c.find(Locator::Css("a[title^='Révoquer le lien']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//button[text()='Confirmer la suppression']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//td[text()='Révoqué']"))
+        .await
+        .unwrap();
+    visitor.client.refresh().await.unwrap();
+    let refused = visitor
+        .client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(refused, "Ce lien ne fonctionne pas");
+    visitor.assert_accessible("the refused link page").await;
+
+    visitor.close().await;
     browser.close().await;
     server.stop().await;
 }
