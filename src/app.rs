@@ -31,7 +31,7 @@ use tracing::Span;
 
 use crate::{
     admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, indicators,
-    ops, pages, portfolio, products, roadmaps, vision, web,
+    ops, pages, portfolio, products, roadmaps, roles, vision, web,
 };
 
 /// Request bodies above this size get the 413 page.
@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(vision::router())
         .merge(indicators::router())
         .merge(roadmaps::router())
+        .merge(roles::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(pages::router())

@@ -471,6 +471,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         demo_vision(&mut tx, id, index, name, description, author, &admin).await?;
         demo_indicators(&mut tx, id, index, typology, author).await?;
         demo_roadmaps(&mut tx, id, index, author).await?;
+        demo_roles(&mut tx, id, index).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -855,5 +856,153 @@ async fn demo_roadmaps(
         };
         rdb::save_risk(tx, id, None, &risk).await?;
     }
+    Ok(())
+}
+
+/// (name, organisation, team, role, allocation)
+const DEMO_PEOPLE: [(&str, &str, crate::roles::model::Team, &str, i32); 8] = [
+    (
+        "Claire Fontaine",
+        "Direction métier",
+        crate::roles::model::Team::Business,
+        "Responsable métier",
+        70,
+    ),
+    (
+        "Hugo Bernard",
+        "DNUM",
+        crate::roles::model::Team::Dnum,
+        "Responsable produit",
+        100,
+    ),
+    (
+        "Société Numérique Ouest",
+        "Prestataire",
+        crate::roles::model::Team::Contractor,
+        "Développeur·se",
+        100,
+    ),
+    (
+        "Inès Moreau",
+        "DNUM",
+        crate::roles::model::Team::Dnum,
+        "Designer",
+        50,
+    ),
+    (
+        "Karim Haddad",
+        "DNUM",
+        crate::roles::model::Team::Dnum,
+        "Coach produit",
+        20,
+    ),
+    (
+        "Lucie Martin",
+        "Prestataire",
+        crate::roles::model::Team::Contractor,
+        "Expert·e accessibilité",
+        10,
+    ),
+    (
+        "Sophie Leclerc",
+        "Services déconcentrés",
+        crate::roles::model::Team::Business,
+        "Chargé·e de déploiement",
+        50,
+    ),
+    (
+        "Marc Petit",
+        "Cabinet",
+        crate::roles::model::Team::Other,
+        "Directeur de programme",
+        5,
+    ),
+];
+
+/// Four to eight people and a filled RACI matrix: mostly valid, a few showing each problem.
+async fn demo_roles(
+    tx: &mut sqlx::PgConnection,
+    product_id: uuid::Uuid,
+    index: usize,
+) -> Result<(), DemoError> {
+    use crate::roles::{
+        db as roles,
+        model::{Letter, Team},
+    };
+    let variant = index % 6;
+    let mut people = Vec::new();
+    for (n, (name, organisation, team, role, allocation)) in
+        DEMO_PEOPLE.iter().take(4 + index % 5).enumerate()
+    {
+        // Variant 3: nobody from the business side; variant 4: the business owner is stretched thin.
+        let team = if variant == 3 && *team == Team::Business {
+            Team::Dnum
+        } else {
+            *team
+        };
+        let allocation = if variant == 4 && n == 0 {
+            40
+        } else {
+            *allocation
+        };
+        let person = roles::Person {
+            id: uuid::Uuid::nil(),
+            name: (*name).into(),
+            organisation: (*organisation).into(),
+            team,
+            role_title: if variant == 3 && n == 0 {
+                "Référente fonctionnelle".into()
+            } else {
+                (*role).into()
+            },
+            allocation: Some(allocation),
+            expectations: "Participe aux rituels et tient ses engagements de la roadmap.".into(),
+            email: String::new(),
+        };
+        people.push(roles::save_person(tx, product_id, None, &person).await?);
+    }
+    let activities = roles::activities(&mut *tx, product_id).await?;
+    let mut cells = std::collections::HashMap::new();
+    for (k, activity) in activities.iter().enumerate() {
+        let accountable = if [0, 4, 7].contains(&k) { 0 } else { 1 };
+        let responsible = [1, 1, 3, 2, 0, 2, 4 % people.len(), 1, 2, 3 % people.len()][k % 10];
+        let responsible = if responsible == accountable {
+            (accountable + 2) % people.len()
+        } else {
+            responsible
+        };
+        cells.insert((activity.id, people[accountable]), Letter::A);
+        cells.insert((activity.id, people[responsible]), Letter::R);
+        let consulted = (responsible + 1) % people.len();
+        cells
+            .entry((activity.id, people[consulted]))
+            .or_insert(Letter::C);
+    }
+    // Everyone holds at least one letter, except in variant 5.
+    if let Some(activity) = activities.last() {
+        for person in people.iter().skip(3) {
+            cells.entry((activity.id, *person)).or_insert(Letter::I);
+        }
+    }
+    match variant {
+        1 => {
+            if let Some(activity) = activities.get(5) {
+                cells.retain(|(a, _), l| !(*a == activity.id && *l == Letter::A));
+            }
+        }
+        2 => {
+            if let Some(activity) = activities.get(3) {
+                cells.retain(|(a, _), l| !(*a == activity.id && *l == Letter::A));
+                cells.insert((activity.id, people[2]), Letter::A);
+            }
+        }
+        5 => {
+            if let Some(last) = people.last() {
+                cells.retain(|(_, p), _| p != last);
+            }
+        }
+        _ => {}
+    }
+    roles::replace_cells(tx, product_id, &cells).await?;
     Ok(())
 }

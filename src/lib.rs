@@ -14,6 +14,7 @@ pub mod pages;
 pub mod portfolio;
 pub mod products;
 pub mod roadmaps;
+pub mod roles;
 pub mod telemetry;
 pub mod vision;
 pub mod web;

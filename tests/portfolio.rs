@@ -51,6 +51,7 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
             "Vision",
             "Indicateurs",
             "Roadmap",
+            "RACI",
             "Conformité",
             "Dernière mise à jour"
         ]

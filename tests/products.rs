@@ -144,8 +144,8 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
     );
     assert!(
         sheet
-            .text("#section-roles + p")
-            .contains("Pas encore disponible")
+            .text("#roles")
+            .contains("Aucune personne renseignée pour l’instant.")
     );
 }
 

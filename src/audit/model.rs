@@ -89,6 +89,11 @@ pub enum Action {
     RiskDelete,
     ShareCreate,
     ShareRevoke,
+    PersonSave,
+    PersonDelete,
+    ActivitySave,
+    ActivityDelete,
+    RaciUpdate,
 }
 
 impl Action {
@@ -121,6 +126,11 @@ impl Action {
             Self::RiskDelete => "risk-delete",
             Self::ShareCreate => "share-create",
             Self::ShareRevoke => "share-revoke",
+            Self::PersonSave => "person-save",
+            Self::PersonDelete => "person-delete",
+            Self::ActivitySave => "activity-save",
+            Self::ActivityDelete => "activity-delete",
+            Self::RaciUpdate => "raci-update",
         }
     }
 
@@ -153,6 +163,11 @@ impl Action {
             Self::RiskDelete,
             Self::ShareCreate,
             Self::ShareRevoke,
+            Self::PersonSave,
+            Self::PersonDelete,
+            Self::ActivitySave,
+            Self::ActivityDelete,
+            Self::RaciUpdate,
         ]
         .into_iter()
         .find(|a| a.code() == code)
@@ -311,6 +326,35 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
                 }
                 Action::ShareCreate => format!("{actor} a créé un lien de partage ({name})"),
                 _ => format!("{actor} a révoqué un lien de partage ({name})"),
+            }
+        }
+        Some(
+            action @ (Action::PersonSave
+            | Action::PersonDelete
+            | Action::ActivitySave
+            | Action::ActivityDelete
+            | Action::RaciUpdate),
+        ) => {
+            let name = changes
+                .iter()
+                .find(|c| c.field == SUBJECT)
+                .map(|c| c.after.as_str())
+                .unwrap_or_default();
+            match action {
+                Action::PersonSave => {
+                    format!("{actor} a enregistré {name} parmi les personnes du produit")
+                }
+                Action::PersonDelete => format!("{actor} a retiré {name} des personnes du produit"),
+                Action::ActivitySave => {
+                    format!("{actor} a enregistré l’activité « {name} » de la matrice RACI")
+                }
+                Action::ActivityDelete => {
+                    format!("{actor} a supprimé l’activité « {name} » de la matrice RACI")
+                }
+                _ => format!(
+                    "{actor} a modifié la matrice RACI ({} cellule(s))",
+                    changes.iter().filter(|c| c.field != SUBJECT).count()
+                ),
             }
         }
         Some(Action::MeasurementsImport) => {

@@ -62,6 +62,7 @@ pub async fn rows(
                 vision_review: Review::compute(r.edited_at, r.reviewed_at, review_months, today),
                 indicators: Default::default(),
                 roadmap: Default::default(),
+                raci_problems: None,
             }
         })
         .collect())

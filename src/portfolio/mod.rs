@@ -64,6 +64,7 @@ struct DashboardPage {
     vision: Vec<Choice>,
     indicators: Vec<Choice>,
     roadmap: Vec<Choice>,
+    raci: Vec<Choice>,
     search: String,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
@@ -90,11 +91,16 @@ pub async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
         counts.entry(indicator.product_id).or_default().add(status);
     }
     let roadmaps = crate::roadmaps::db::all_roadmaps(&state.db).await?;
+    let raci = crate::roles::db::portfolio_problems(&state.db).await?;
     for row in &mut rows {
         row.indicators = counts.get(&row.id).copied().unwrap_or_default();
         let mine: Vec<&crate::roadmaps::db::RoadmapSummary> =
             roadmaps.iter().filter(|r| r.product_id == row.id).collect();
         row.roadmap = roadmap_state(&mine, today);
+        row.raci_problems = raci
+            .get(&row.id)
+            .filter(|(_, filled)| *filled)
+            .map(|(problems, _)| *problems);
     }
     Ok(rows)
 }
@@ -152,6 +158,7 @@ async fn index(
                     Column::Vision => Cell::Badges(row.vision_badges()),
                     Column::Indicators => Cell::Badges(row.indicator_badges()),
                     Column::Roadmap => Cell::Badges(vec![row.roadmap.badge()]),
+                    Column::Raci => Cell::Badges(vec![row.raci_badge()]),
                     other => Cell::Text(other.text(row, today)),
                 })
                 .collect()
@@ -221,6 +228,14 @@ async fn index(
         roadmap: Choice::list(
             [("sans", "Sans roadmap en cours")],
             if filters.without_roadmap { "sans" } else { "" },
+        ),
+        raci: Choice::list(
+            [("non-valide", "RACI non valide ou absente")],
+            if filters.invalid_raci {
+                "non-valide"
+            } else {
+                ""
+            },
         ),
         search: filters.search.clone(),
         phase_counts,

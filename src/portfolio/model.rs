@@ -42,6 +42,8 @@ pub struct Row {
     /// How many of the product's indicators are in each status.
     pub indicators: IndicatorCounts,
     pub roadmap: RoadmapState,
+    /// RACI errors; None when the product has no matrix filled in yet.
+    pub raci_problems: Option<i64>,
 }
 
 /// Where the product's roadmap stands today.
@@ -185,6 +187,14 @@ impl Row {
         .collect()
     }
 
+    pub fn raci_badge(&self) -> (String, bool) {
+        match self.raci_problems {
+            None => ("Absente".into(), false),
+            Some(0) => ("Valide".into(), true),
+            Some(n) => (format!("{n} problème(s)"), false),
+        }
+    }
+
     fn compliance_score(&self) -> u8 {
         self.rgaa.rank()
             + u8::from(self.dsfr)
@@ -204,12 +214,13 @@ pub enum Column {
     Vision,
     Indicators,
     Roadmap,
+    Raci,
     Compliance,
     Updated,
 }
 
 impl Column {
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 11] = [
         Self::Name,
         Self::Direction,
         Self::Typology,
@@ -218,6 +229,7 @@ impl Column {
         Self::Vision,
         Self::Indicators,
         Self::Roadmap,
+        Self::Raci,
         Self::Compliance,
         Self::Updated,
     ];
@@ -233,6 +245,7 @@ impl Column {
             Self::Vision => "vision",
             Self::Indicators => "indicateurs",
             Self::Roadmap => "roadmap",
+            Self::Raci => "raci",
             Self::Compliance => "conformite",
             Self::Updated => "maj",
         }
@@ -248,6 +261,7 @@ impl Column {
             Self::Vision => "Vision",
             Self::Indicators => "Indicateurs",
             Self::Roadmap => "Roadmap",
+            Self::Raci => "RACI",
             Self::Compliance => "Conformité",
             Self::Updated => "Dernière mise à jour",
         }
@@ -271,6 +285,11 @@ impl Column {
                 .cmp(&(b.vision_score, !b.vision_review.is_due())),
             Self::Indicators => a.indicators.severity().cmp(&b.indicators.severity()),
             Self::Roadmap => a.roadmap.rank().cmp(&b.roadmap.rank()),
+            // Valid first, then by number of problems, absent last.
+            Self::Raci => a
+                .raci_problems
+                .unwrap_or(i64::MAX)
+                .cmp(&b.raci_problems.unwrap_or(i64::MAX)),
             Self::Compliance => a.compliance_score().cmp(&b.compliance_score()),
             Self::Updated => a.updated_at.cmp(&b.updated_at),
         }
@@ -297,6 +316,7 @@ impl Column {
                 .collect::<Vec<_>>()
                 .join(", "),
             Self::Roadmap => row.roadmap.badge().0,
+            Self::Raci => row.raci_badge().0,
             Self::Compliance => row
                 .compliance()
                 .into_iter()
@@ -342,6 +362,8 @@ pub struct DashboardQuery {
     pub indicateurs: String,
     /// `sans`: products without a roadmap in progress.
     pub roadmap: String,
+    /// `non-valide`: products whose RACI matrix has errors (or is absent).
+    pub raci: String,
     pub tri: String,
     pub ordre: String,
 }
@@ -357,6 +379,8 @@ pub struct Filters {
     pub indicators: IndicatorFilter,
     /// Only products without a roadmap in progress.
     pub without_roadmap: bool,
+    /// Only products whose RACI matrix is not valid.
+    pub invalid_raci: bool,
     pub sort: Column,
     pub descending: bool,
 }
@@ -412,6 +436,7 @@ impl Default for Filters {
             vision: VisionFilter::Any,
             indicators: IndicatorFilter::Any,
             without_roadmap: false,
+            invalid_raci: false,
             sort: Column::Name,
             descending: false,
         }
@@ -446,6 +471,7 @@ impl Filters {
                 _ => IndicatorFilter::Any,
             },
             without_roadmap: query.roadmap.trim() == "sans",
+            invalid_raci: query.raci.trim() == "non-valide",
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
         }
@@ -477,6 +503,7 @@ impl Filters {
                 IndicatorFilter::Stale => row.indicators.stale > 0,
             }
             && (!self.without_roadmap || !row.roadmap.in_progress())
+            && (!self.invalid_raci || row.raci_problems != Some(0))
             && self.direction.is_none_or(|d| d == row.direction_id)
             && self.typology.is_none_or(|t| t == row.typology)
     }
@@ -508,6 +535,9 @@ impl Filters {
         }
         if self.without_roadmap {
             parts.push("roadmap=sans".into());
+        }
+        if self.invalid_raci {
+            parts.push("raci=non-valide".into());
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -587,6 +617,7 @@ mod tests {
             vision_review: Review::NotWritten,
             indicators: IndicatorCounts::default(),
             roadmap: RoadmapState::None,
+            raci_problems: None,
         }
     }
 
@@ -646,6 +677,7 @@ mod tests {
         b.updated_at = Utc::now() - chrono::Duration::days(1);
         b.vision_score = 5;
         b.indicators.late = 1;
+        b.raci_problems = Some(2);
         b.roadmap = RoadmapState::Ended {
             window: Window::new(
                 NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
@@ -700,6 +732,7 @@ mod tests {
             vision: VisionFilter::Due,
             indicators: IndicatorFilter::Late,
             without_roadmap: true,
+            invalid_raci: true,
             sort: Column::DaysInPhase,
             descending: true,
             ..Default::default()

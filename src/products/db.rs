@@ -137,6 +137,7 @@ pub async fn insert(
     .fetch_one(&mut *tx)
     .await?;
     crate::vision::db::create(tx, id).await?;
+    crate::roles::db::create_standard_activities(tx, id).await?;
     Ok(id)
 }
 

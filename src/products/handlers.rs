@@ -253,6 +253,7 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
     let objectives = crate::indicators::db::objectives(&state.db, sheet.product.id).await?;
     let objective_count = objectives.len();
     let roadmap = crate::roadmaps::handlers::summary(&state, sheet.product.id, &objectives).await?;
+    let roles = crate::roles::handlers::summary(&state, sheet.product.id).await?;
 
     let p = sheet.product;
     let input = &p.input;
@@ -307,6 +308,7 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
             .collect(),
         objective_count,
         roadmap,
+        roles,
     };
     Ok(Html(page.render()?))
 }

@@ -67,6 +67,7 @@ pub struct SheetPage {
     pub indicators: Vec<crate::indicators::views::IndicatorSummary>,
     pub objective_count: usize,
     pub roadmap: Option<crate::roadmaps::views::RoadmapView>,
+    pub roles: crate::roles::views::RolesSummary,
 }
 
 #[derive(Template)]

@@ -1,0 +1,283 @@
+//! Queries on people, RACI activities and cells.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use super::model::{Letter, PersonFacts, STANDARD_ACTIVITIES, Team};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    pub id: Uuid,
+    pub name: String,
+    pub organisation: String,
+    pub team: Team,
+    pub role_title: String,
+    pub allocation: Option<i32>,
+    pub expectations: String,
+    pub email: String,
+}
+
+impl Person {
+    pub fn facts(&self) -> PersonFacts {
+        PersonFacts {
+            id: self.id,
+            name: self.name.clone(),
+            team: self.team,
+            role_title: self.role_title.clone(),
+            allocation: self.allocation,
+        }
+    }
+}
+
+pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Person>> {
+    let rows = sqlx::query!(
+        "select id, name, organisation, team, role_title, allocation, expectations, email from people
+         where product_id = $1 order by team, lower(name)",
+        product_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Person {
+            id: r.id,
+            name: r.name,
+            organisation: r.organisation,
+            team: Team::parse(&r.team).unwrap_or(Team::Other),
+            role_title: r.role_title,
+            allocation: r.allocation,
+            expectations: r.expectations,
+            email: r.email,
+        })
+        .collect())
+}
+
+pub async fn save_person(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Option<Uuid>,
+    p: &Person,
+) -> sqlx::Result<Uuid> {
+    match id {
+        None => {
+            sqlx::query_scalar!(
+                "insert into people (product_id, name, organisation, team, role_title, allocation, expectations, email)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+                product_id,
+                p.name,
+                p.organisation,
+                p.team.code(),
+                p.role_title,
+                p.allocation,
+                p.expectations,
+                p.email
+            )
+            .fetch_one(tx)
+            .await
+        }
+        Some(id) => {
+            sqlx::query!(
+                "update people set name = $3, organisation = $4, team = $5, role_title = $6, allocation = $7, expectations = $8,
+                        email = $9, updated_at = now()
+                 where product_id = $1 and id = $2",
+                product_id,
+                id,
+                p.name,
+                p.organisation,
+                p.team.code(),
+                p.role_title,
+                p.allocation,
+                p.expectations,
+                p.email
+            )
+            .execute(tx)
+            .await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn delete_person(tx: &mut PgConnection, product_id: Uuid, id: Uuid) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from people where product_id = $1 and id = $2",
+        product_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Clone, Debug)]
+pub struct Activity {
+    pub id: Uuid,
+    pub name: String,
+}
+
+pub async fn activities(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Activity>> {
+    sqlx::query_as!(
+        Activity,
+        "select id, name from raci_activities where product_id = $1 order by position, created_at",
+        product_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The standard activities, for a new product.
+pub async fn create_standard_activities(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+) -> sqlx::Result<()> {
+    let names: Vec<String> = STANDARD_ACTIVITIES
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    sqlx::query!(
+        "insert into raci_activities (product_id, name, position) select $1, x.name, x.position from unnest($2::text[]) with ordinality as x(name, position)",
+        product_id,
+        &names
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_activity(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    name: &str,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into raci_activities (product_id, name, position)
+         select $1, $2, coalesce(max(position), 0) + 1 from raci_activities where product_id = $1 returning id",
+        product_id,
+        name
+    )
+    .fetch_one(tx)
+    .await
+}
+
+pub async fn rename_activity(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+    name: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!("update raci_activities set name = $3, updated_at = now() where product_id = $1 and id = $2", product_id, id, name)
+        .execute(tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn delete_activity(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from raci_activities where product_id = $1 and id = $2",
+        product_id,
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn reorder_activities(tx: &mut PgConnection, ids: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update raci_activities a set position = x.position::int, updated_at = now()
+         from unnest($1::uuid[]) with ordinality as x(id, position) where a.id = x.id",
+        ids
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn cells(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<HashMap<(Uuid, Uuid), Letter>> {
+    let rows = sqlx::query!(
+        "select c.activity_id, c.person_id, c.letter from raci_cells c join raci_activities a on a.id = c.activity_id where a.product_id = $1",
+        product_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Letter::parse(&r.letter).map(|l| ((r.activity_id, r.person_id), l)))
+        .collect())
+}
+
+pub async fn raci_version(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        "select raci_version from products where id = $1",
+        product_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Takes the matrix's next version; 0 rows: someone saved since the form was opened.
+pub async fn bump(tx: &mut PgConnection, product_id: Uuid, version: i32) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "update products set raci_version = raci_version + 1 where id = $1 and raci_version = $2",
+        product_id,
+        version
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Replaces every cell of the product's matrix.
+pub async fn replace_cells(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    cells: &HashMap<(Uuid, Uuid), Letter>,
+) -> sqlx::Result<()> {
+    sqlx::query!("delete from raci_cells c using raci_activities a where a.id = c.activity_id and a.product_id = $1", product_id)
+        .execute(&mut *tx)
+        .await?;
+    let activities: Vec<Uuid> = cells.keys().map(|(a, _)| *a).collect();
+    let people: Vec<Uuid> = cells.keys().map(|(_, p)| *p).collect();
+    let letters: Vec<String> = cells.values().map(|l| l.code().to_owned()).collect();
+    sqlx::query!(
+        "insert into raci_cells (activity_id, person_id, letter) select * from unnest($1::uuid[], $2::uuid[], $3::text[])",
+        &activities,
+        &people,
+        &letters
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// For the dashboard: RACI errors per product (a missing or extra A, a missing R), and whether
+/// the product has a matrix at all (people and letters). One query.
+pub async fn portfolio_problems(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<HashMap<Uuid, (i64, bool)>> {
+    let rows = sqlx::query!(
+        r#"select a.product_id,
+                  sum((coalesce(x.accountable, 0) <> 1)::int + (coalesce(x.responsible, 0) = 0)::int) as "problems!",
+                  bool_or(x.letters > 0) as "filled!"
+           from raci_activities a
+           left join lateral (select count(*) filter (where c.letter = 'A') as accountable,
+                                     count(*) filter (where c.letter = 'R') as responsible,
+                                     count(*) as letters
+                              from raci_cells c where c.activity_id = a.id) x on true
+           group by a.product_id"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.product_id, (r.problems, r.filled)))
+        .collect())
+}

@@ -1,0 +1,218 @@
+//! The person form and the matrix form, parsed into valid values or French messages.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{auth::model::parse_email, web::FieldErrors};
+
+use super::{
+    db::Person,
+    model::{Letter, Team},
+};
+
+pub const NAME_MAX: usize = 120;
+pub const TEXT_MAX: usize = 500;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PersonForm {
+    pub name: String,
+    pub organisation: String,
+    pub team: String,
+    pub role_title: String,
+    pub allocation: String,
+    pub expectations: String,
+    pub email: String,
+}
+
+impl PersonForm {
+    pub fn from_person(p: &Person) -> Self {
+        Self {
+            name: p.name.clone(),
+            organisation: p.organisation.clone(),
+            team: p.team.code().into(),
+            role_title: p.role_title.clone(),
+            allocation: p.allocation.map(|a| a.to_string()).unwrap_or_default(),
+            expectations: p.expectations.clone(),
+            email: p.email.clone(),
+        }
+    }
+
+    pub fn parse(&self) -> Result<Person, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut text = |field: &'static str, raw: &str, max: usize| {
+            let value = raw.trim().to_owned();
+            if value.chars().count() > max {
+                errors.insert(
+                    field,
+                    format!(
+                        "{max} caractères au plus ({} saisis).",
+                        value.chars().count()
+                    ),
+                );
+            }
+            value
+        };
+        let name = text("name", &self.name, NAME_MAX);
+        let organisation = text("organisation", &self.organisation, NAME_MAX);
+        let role_title = text("role_title", &self.role_title, NAME_MAX);
+        let expectations = text("expectations", &self.expectations, TEXT_MAX);
+        if name.is_empty() {
+            errors.insert("name", "Saisissez le nom de la personne.".into());
+        }
+        let team = Team::parse(&self.team);
+        if team.is_none() {
+            errors.insert("team", "Choisissez le groupe : équipe DNUM, équipe métier, prestataire ou autre partie prenante.".into());
+        }
+        let allocation = match self.allocation.trim().trim_end_matches('%').trim() {
+            "" => None,
+            raw => match raw.parse::<i32>() {
+                Ok(a) if (0..=100).contains(&a) => Some(a),
+                _ => {
+                    errors.insert(
+                        "allocation",
+                        "Le temps consacré est un pourcentage entier entre 0 et 100.".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let email = match self.email.trim() {
+            "" => String::new(),
+            raw => match parse_email(raw) {
+                Ok(email) => email,
+                Err(message) => {
+                    errors.insert("email", message);
+                    String::new()
+                }
+            },
+        };
+        match (team, errors.is_empty()) {
+            (Some(team), true) => Ok(Person {
+                id: Uuid::nil(),
+                name,
+                organisation,
+                team,
+                role_title,
+                allocation,
+                expectations,
+                email,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The matrix as typed: `cell-<activity>-<person>` → letter (empty: none).
+pub struct MatrixForm {
+    pub version: String,
+    pub typed: HashMap<(Uuid, Uuid), String>,
+    /// Cells naming an activity or a person that is not this product's.
+    pub unknown: usize,
+}
+
+impl MatrixForm {
+    pub fn from_pairs(pairs: &[(String, String)], activities: &[Uuid], people: &[Uuid]) -> Self {
+        let mut typed = HashMap::new();
+        let mut unknown = 0;
+        let mut version = String::new();
+        for (key, value) in pairs {
+            if key == "version" {
+                version = value.clone();
+                continue;
+            }
+            let Some(rest) = key.strip_prefix("cell-") else {
+                continue;
+            };
+            // Two UUIDs of 36 characters joined by a dash.
+            let (a, p) = (rest.get(..36), rest.get(37..));
+            match (
+                a.and_then(|a| Uuid::parse_str(a).ok()),
+                p.and_then(|p| Uuid::parse_str(p).ok()),
+            ) {
+                (Some(a), Some(p)) if activities.contains(&a) && people.contains(&p) => {
+                    typed.insert((a, p), value.trim().to_uppercase());
+                }
+                _ => unknown += 1,
+            }
+        }
+        Self {
+            version,
+            typed,
+            unknown,
+        }
+    }
+
+    /// The letters, or a message when one is not R, A, C, I or empty.
+    pub fn parse(&self) -> Result<HashMap<(Uuid, Uuid), Letter>, String> {
+        if self.unknown > 0 {
+            return Err("Une cellule envoyée ne correspond à aucune activité ou personne de ce produit : rechargez la page.".into());
+        }
+        let mut cells = HashMap::new();
+        for (key, value) in &self.typed {
+            if value.is_empty() {
+                continue;
+            }
+            let letter = Letter::parse(value).ok_or_else(|| {
+                format!("« {value} » n’est pas une lettre RACI : choisissez R, A, C, I ou rien.")
+            })?;
+            cells.insert(*key, letter);
+        }
+        Ok(cells)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_needs_a_name_a_group_and_a_sensible_allocation() {
+        let errors = PersonForm {
+            allocation: "120".into(),
+            email: "pas-une-adresse".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        for field in ["name", "team", "allocation", "email"] {
+            assert!(errors.contains_key(field), "{field}");
+        }
+        let ok = PersonForm {
+            name: "Marie".into(),
+            team: "metier".into(),
+            allocation: "60 %".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(ok.allocation, Some(60));
+    }
+
+    #[test]
+    fn the_matrix_refuses_unknown_letters_and_foreign_cells() {
+        let (a, p) = (Uuid::new_v4(), Uuid::new_v4());
+        let pairs = vec![(format!("cell-{a}-{p}"), "x".to_owned())];
+        assert!(
+            MatrixForm::from_pairs(&pairs, &[a], &[p])
+                .parse()
+                .unwrap_err()
+                .contains("« X » n’est pas une lettre RACI")
+        );
+        let foreign = vec![(format!("cell-{a}-{}", Uuid::new_v4()), "R".to_owned())];
+        assert!(
+            MatrixForm::from_pairs(&foreign, &[a], &[p])
+                .parse()
+                .is_err()
+        );
+        let ok = vec![
+            (format!("cell-{a}-{p}"), "a".to_owned()),
+            ("version".into(), "3".into()),
+        ];
+        let form = MatrixForm::from_pairs(&ok, &[a], &[p]);
+        assert_eq!(form.version, "3");
+        assert_eq!(form.parse().unwrap()[&(a, p)], Letter::A);
+    }
+}

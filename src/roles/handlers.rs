@@ -1,0 +1,884 @@
+//! People, activities and the RACI matrix (versioned, validated in place), and its CSV export.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    audit::{self, Action, Field, FieldChange, model::subject},
+    auth::extract::session_error,
+    error::{AppError, AppResult},
+    indicators::views::ConfirmDeletePage,
+    products::extract::ProductSheet,
+    web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict},
+};
+
+use super::{
+    db::{self, Activity, Person},
+    form::{MatrixForm, PersonForm},
+    model::{Letter, ROLE_TITLES, Team, validate},
+    views::*,
+};
+
+async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
+    message
+        .push(&sheet.viewer.session)
+        .await
+        .map_err(session_error)
+}
+
+fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+fn names(sheet: &ProductSheet) -> (String, String) {
+    (
+        sheet.product.input.slug.clone(),
+        sheet.product.input.name.clone(),
+    )
+}
+
+/// What the page shows in each cell: what was typed (after an error) or what is saved.
+enum Shown<'a> {
+    Saved(&'a HashMap<(Uuid, Uuid), Letter>),
+    Typed(&'a HashMap<(Uuid, Uuid), String>),
+}
+
+struct PageState<'a> {
+    shown: Shown<'a>,
+    version: String,
+    form_error: Option<String>,
+    conflict: Option<Conflict>,
+    activity_name: String,
+    activity_error: Option<String>,
+}
+
+async fn roles_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    s: PageState<'_>,
+) -> AppResult<RolesPage> {
+    let product_id = sheet.product.id;
+    let people = db::people(&state.db, product_id).await?;
+    let activities = db::activities(&state.db, product_id).await?;
+    let saved = db::cells(&state.db, product_id).await?;
+    let facts: Vec<_> = people.iter().map(Person::facts).collect();
+    let rows_for_validation: Vec<(Uuid, String)> =
+        activities.iter().map(|a| (a.id, a.name.clone())).collect();
+    // Validation always describes what is saved: the matrix in place.
+    let report = validate(&rows_for_validation, &facts, &saved);
+    let issue_for_person = |p: &Person| {
+        report
+            .warnings
+            .iter()
+            .filter(|w| w.person == Some(p.id) && w.activity.is_none())
+            .map(|w| w.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let groups = Team::ALL
+        .iter()
+        .map(|team| TeamGroup {
+            label: team.label(),
+            people: people
+                .iter()
+                .filter(|p| p.team == *team)
+                .map(|p| PersonRow {
+                    id: p.id.to_string(),
+                    name: p.name.clone(),
+                    organisation: p.organisation.clone(),
+                    role_title: p.role_title.clone(),
+                    allocation: p
+                        .allocation
+                        .map(|a| format!("{a} %"))
+                        .unwrap_or_else(|| "—".into()),
+                    expectations: p.expectations.clone(),
+                    email: p.email.clone(),
+                    warnings: issue_for_person(p),
+                })
+                .collect(),
+        })
+        .collect();
+    let count = activities.len();
+    let rows = activities
+        .iter()
+        .enumerate()
+        .map(|(i, a)| MatrixRow {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            cells: people
+                .iter()
+                .map(|p| MatrixCell {
+                    name: format!("cell-{}-{}", a.id, p.id),
+                    value: match &s.shown {
+                        Shown::Saved(cells) => cells
+                            .get(&(a.id, p.id))
+                            .map(|l| l.code().to_owned())
+                            .unwrap_or_default(),
+                        Shown::Typed(typed) => {
+                            typed.get(&(a.id, p.id)).cloned().unwrap_or_default()
+                        }
+                    },
+                    label: format!("{} pour « {} »", p.name, a.name),
+                })
+                .collect(),
+            errors: report
+                .errors
+                .iter()
+                .filter(|e| e.activity == Some(a.id))
+                .map(|e| e.message.clone())
+                .collect(),
+            warnings: report
+                .warnings
+                .iter()
+                .filter(|w| w.activity == Some(a.id))
+                .map(|w| w.message.clone())
+                .collect(),
+            first: i == 0,
+            last: i + 1 == count,
+        })
+        .collect();
+    let summary = |issues: &[super::model::Issue]| {
+        issues
+            .iter()
+            .map(|i| SummaryIssue {
+                anchor: i
+                    .activity
+                    .map(|a| format!("activite-{a}"))
+                    .or(i.person.map(|p| format!("personne-{p}"))),
+                message: i.message.clone(),
+            })
+            .collect()
+    };
+    let (slug, name) = names(&sheet);
+    Ok(RolesPage {
+        columns: people
+            .iter()
+            .map(|p| MatrixColumn {
+                name: p.name.clone(),
+                team: p.team.label(),
+                warning: report.warnings.iter().any(|w| w.person == Some(p.id)),
+            })
+            .collect(),
+        people_count: people.len(),
+        groups,
+        rows,
+        errors: summary(&report.errors),
+        warnings: summary(&report.warnings),
+        version: s.version,
+        form_error: s.form_error,
+        conflict: s.conflict,
+        activity_name: s.activity_name,
+        activity_error: s.activity_error,
+        can_edit: sheet.can_edit,
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+    })
+}
+
+pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+    let saved = db::cells(&state.db, sheet.product.id).await?;
+    let version = db::raci_version(&state.db, sheet.product.id)
+        .await?
+        .to_string();
+    let page = roles_page(
+        &state,
+        sheet,
+        PageState {
+            shown: Shown::Saved(&saved),
+            version,
+            form_error: None,
+            conflict: None,
+            activity_name: String::new(),
+            activity_error: None,
+        },
+    )
+    .await?;
+    Ok(Html(page.render()?))
+}
+
+/// The matrix as rows of "person = letter", for the audit trail and the conflict page.
+fn matrix_fields(
+    activities: &[Activity],
+    people: &[Person],
+    cells: &HashMap<(Uuid, Uuid), Letter>,
+) -> Vec<Field> {
+    activities
+        .iter()
+        .map(|a| {
+            let letters = people
+                .iter()
+                .filter_map(|p| {
+                    cells
+                        .get(&(a.id, p.id))
+                        .map(|l| format!("{} : {}", p.name, l.code()))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            Field {
+                key: "activity",
+                label: "Activité",
+                value: format!(
+                    "{} — {}",
+                    a.name,
+                    if letters.is_empty() {
+                        "(aucune lettre)".into()
+                    } else {
+                        letters
+                    }
+                ),
+            }
+        })
+        .collect()
+}
+
+pub async fn save_matrix(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let product_id = sheet.product.id;
+    let people = db::people(&state.db, product_id).await?;
+    let activities = db::activities(&state.db, product_id).await?;
+    let form = MatrixForm::from_pairs(
+        &pairs,
+        &activities.iter().map(|a| a.id).collect::<Vec<_>>(),
+        &people.iter().map(|p| p.id).collect::<Vec<_>>(),
+    );
+    let cells = match form.parse() {
+        Ok(cells) => cells,
+        Err(message) => {
+            let page = roles_page(
+                &state,
+                sheet,
+                PageState {
+                    shown: Shown::Typed(&form.typed),
+                    version: form.version.clone(),
+                    form_error: Some(message),
+                    conflict: None,
+                    activity_name: String::new(),
+                    activity_error: None,
+                },
+            )
+            .await?;
+            return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    let before = db::cells(&state.db, product_id).await?;
+    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+    let mut tx = state.db.begin().await?;
+    if db::bump(&mut tx, product_id, sent).await? == 0 {
+        drop(tx);
+        let fresh = db::raci_version(&state.db, product_id).await?;
+        let last = audit::db::last_change(&state.db, "raci", product_id).await?;
+        let conflict = Conflict::new(
+            &matrix_fields(&activities, &people, &before),
+            &matrix_fields(&activities, &people, &cells),
+            last,
+        );
+        let page = roles_page(
+            &state,
+            sheet,
+            PageState {
+                shown: Shown::Typed(&form.typed),
+                version: fresh.to_string(),
+                form_error: None,
+                conflict: Some(conflict),
+                activity_name: String::new(),
+                activity_error: None,
+            },
+        )
+        .await?;
+        return render(StatusCode::CONFLICT, page);
+    }
+    db::replace_cells(&mut tx, product_id, &cells).await?;
+    let mut changes = vec![subject("Matrice", "RACI")];
+    for a in &activities {
+        for p in &people {
+            let (old, new) = (before.get(&(a.id, p.id)), cells.get(&(a.id, p.id)));
+            if old != new {
+                changes.push(FieldChange {
+                    field: format!("{}:{}", a.id, p.id),
+                    label: format!("{} — {}", a.name, p.name),
+                    before: old.map(|l| l.code().to_owned()).unwrap_or_default(),
+                    after: new.map(|l| l.code().to_owned()).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        product_id,
+        "raci",
+        product_id,
+        Action::RaciUpdate,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("Matrice RACI enregistrée.")).await?;
+    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+}
+
+// ---- People ----
+
+fn person_page(
+    sheet: ProductSheet,
+    id: Option<Uuid>,
+    form: PersonForm,
+    errors: FieldErrors,
+) -> PersonFormPage {
+    let (slug, name) = names(&sheet);
+    PersonFormPage {
+        title: if id.is_some() {
+            "Modifier une personne".into()
+        } else {
+            "Ajouter une personne".into()
+        },
+        action: match id {
+            Some(id) => format!("/produits/{slug}/roles/personnes/{id}/modifier"),
+            None => format!("/produits/{slug}/roles/personnes"),
+        },
+        teams: Choice::list(Team::ALL.map(|t| (t.code(), t.label())), &form.team),
+        role_titles: &ROLE_TITLES,
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        form,
+        errors,
+    }
+}
+
+pub async fn new_person(sheet: ProductSheet) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    Ok(Html(
+        person_page(sheet, None, PersonForm::default(), FieldErrors::new()).render()?,
+    ))
+}
+
+fn person_fields(p: &Person) -> Vec<Field> {
+    vec![
+        Field::new("name", "Nom", &p.name),
+        Field::new("organisation", "Organisation", &p.organisation),
+        Field::new("team", "Groupe", p.team.label()),
+        Field::new("role_title", "Rôle", &p.role_title),
+        Field::new(
+            "allocation",
+            "Temps consacré",
+            p.allocation.map(|a| format!("{a} %")).unwrap_or_default(),
+        ),
+        Field::new("expectations", "Attentes", &p.expectations),
+        Field::new("email", "Adresse électronique", &p.email),
+    ]
+}
+
+async fn save_person(
+    state: &AppState,
+    sheet: ProductSheet,
+    id: Option<Uuid>,
+    form: PersonForm,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let existing = match id {
+        Some(id) => Some(
+            db::people(&state.db, sheet.product.id)
+                .await?
+                .into_iter()
+                .find(|p| p.id == id)
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let person = match form.parse() {
+        Ok(person) => person,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                person_page(sheet, id, form, errors),
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let saved = db::save_person(&mut tx, sheet.product.id, id, &person).await?;
+    let mut changes = vec![subject("Personne", &person.name)];
+    changes.extend(audit::model::diff(
+        &existing.map(|e| person_fields(&e)).unwrap_or_default(),
+        &person_fields(&person),
+    ));
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "person",
+        saved,
+        Action::PersonSave,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("{} enregistré·e.", person.name)),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/roles")).into_response())
+}
+
+pub async fn create_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<PersonForm>,
+) -> AppResult<Response> {
+    save_person(&state, sheet, None, form).await
+}
+
+pub async fn edit_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let p = db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Html(
+        person_page(
+            sheet,
+            Some(id),
+            PersonForm::from_person(&p),
+            FieldErrors::new(),
+        )
+        .render()?,
+    ))
+}
+
+pub async fn update_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<PersonForm>,
+) -> AppResult<Response> {
+    save_person(&state, sheet, Some(id), form).await
+}
+
+fn confirm(
+    sheet: ProductSheet,
+    title: &str,
+    explanation: String,
+    action: String,
+) -> ConfirmDeletePage {
+    let (slug, name) = names(&sheet);
+    ConfirmDeletePage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        cancel: format!("/produits/{slug}/roles"),
+        slug,
+        name,
+        title: title.into(),
+        explanation,
+        action,
+    }
+}
+
+pub async fn confirm_delete_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let p = db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    let action = sheet.url(&format!("/roles/personnes/{id}/supprimer"));
+    let page = confirm(
+        sheet,
+        "Retirer une personne",
+        format!(
+            "{} sera retiré·e des personnes du produit, avec ses lettres dans la matrice RACI.",
+            p.name
+        ),
+        action,
+    );
+    Ok(Html(page.render()?))
+}
+
+pub async fn delete_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let p = db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    db::delete_person(&mut tx, sheet.product.id, id).await?;
+    sqlx::query!(
+        "update products set raci_version = raci_version + 1 where id = $1",
+        sheet.product.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "person",
+        id,
+        Action::PersonDelete,
+        &[subject("Personne", &p.name)],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("{} a été retiré·e.", p.name)),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/roles")).into_response())
+}
+
+// ---- Activities ----
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ActivityForm {
+    name: String,
+}
+
+fn activity_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err("Nommez l’activité.".into())
+    } else if name.chars().count() > 120 {
+        Err("120 caractères au plus.".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+pub async fn add_activity(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Form(form): Form<ActivityForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let name = match activity_name(&form.name) {
+        Ok(name) => name,
+        Err(message) => {
+            let saved = db::cells(&state.db, sheet.product.id).await?;
+            let version = db::raci_version(&state.db, sheet.product.id)
+                .await?
+                .to_string();
+            let page = roles_page(
+                &state,
+                sheet,
+                PageState {
+                    shown: Shown::Saved(&saved),
+                    version,
+                    form_error: None,
+                    conflict: None,
+                    activity_name: form.name,
+                    activity_error: Some(message),
+                },
+            )
+            .await?;
+            return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let id = db::add_activity(&mut tx, sheet.product.id, &name).await?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "activity",
+        id,
+        Action::ActivitySave,
+        &[subject("Activité", &name)],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("Activité « {name} » ajoutée.")),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+}
+
+async fn activity(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+) -> AppResult<(Vec<Activity>, Activity)> {
+    let all = db::activities(&state.db, sheet.product.id).await?;
+    let found = all
+        .iter()
+        .find(|a| a.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((all, found))
+}
+
+pub async fn edit_activity(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, a) = activity(&state, &sheet, id).await?;
+    let (slug, name) = names(&sheet);
+    Ok(Html(
+        ActivityFormPage {
+            layout: sheet.viewer.layout.in_section("produits"),
+            slug,
+            name,
+            id: id.to_string(),
+            activity: a.name,
+            error: None,
+        }
+        .render()?,
+    ))
+}
+
+pub async fn rename_activity(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+    Form(form): Form<ActivityForm>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, before) = activity(&state, &sheet, id).await?;
+    let name = match activity_name(&form.name) {
+        Ok(name) => name,
+        Err(message) => {
+            let (slug, product) = names(&sheet);
+            let page = ActivityFormPage {
+                layout: sheet.viewer.layout.in_section("produits"),
+                slug,
+                name: product,
+                id: id.to_string(),
+                activity: form.name,
+                error: Some(message),
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    db::rename_activity(&mut tx, sheet.product.id, id, &name).await?;
+    let changes = [
+        subject("Activité", &name),
+        FieldChange {
+            field: "name".into(),
+            label: "Nom".into(),
+            before: before.name,
+            after: name.clone(),
+        },
+    ];
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "activity",
+        id,
+        Action::ActivitySave,
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    flash(&sheet, Flash::success("Activité renommée.")).await?;
+    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+}
+
+async fn move_activity(
+    state: &AppState,
+    sheet: &ProductSheet,
+    id: Uuid,
+    up: bool,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (all, _) = activity(state, sheet, id).await?;
+    let mut ids: Vec<Uuid> = all.iter().map(|a| a.id).collect();
+    let index = ids
+        .iter()
+        .position(|a| *a == id)
+        .ok_or(AppError::NotFound)?;
+    let other = if up {
+        index.checked_sub(1)
+    } else {
+        Some(index + 1).filter(|i| *i < ids.len())
+    };
+    if let Some(other) = other {
+        ids.swap(index, other);
+        let mut tx = state.db.begin().await?;
+        db::reorder_activities(&mut tx, &ids).await?;
+        tx.commit().await?;
+    }
+    Ok(Redirect::to(&sheet.url(&format!("/roles#activite-{id}"))).into_response())
+}
+
+pub async fn activity_up(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    move_activity(&state, &sheet, id, true).await
+}
+
+pub async fn activity_down(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    move_activity(&state, &sheet, id, false).await
+}
+
+pub async fn confirm_delete_activity(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (_, a) = activity(&state, &sheet, id).await?;
+    let action = sheet.url(&format!("/roles/activites/{id}/supprimer"));
+    Ok(Html(
+        confirm(
+            sheet,
+            "Supprimer l’activité",
+            format!(
+                "L’activité « {} » et ses lettres seront supprimées de la matrice.",
+                a.name
+            ),
+            action,
+        )
+        .render()?,
+    ))
+}
+
+pub async fn delete_activity(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, a) = activity(&state, &sheet, id).await?;
+    let mut tx = state.db.begin().await?;
+    db::delete_activity(&mut tx, sheet.product.id, id).await?;
+    sqlx::query!(
+        "update products set raci_version = raci_version + 1 where id = $1",
+        sheet.product.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::db::record(
+        &mut tx,
+        &sheet.viewer.user,
+        sheet.product.id,
+        "activity",
+        id,
+        Action::ActivityDelete,
+        &[subject("Activité", &a.name)],
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &sheet,
+        Flash::success(format!("Activité « {} » supprimée.", a.name)),
+    )
+    .await?;
+    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+}
+
+/// The matrix as CSV: one row per activity, one column per person.
+pub async fn export(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+    let people = db::people(&state.db, sheet.product.id).await?;
+    let activities = db::activities(&state.db, sheet.product.id).await?;
+    let cells = db::cells(&state.db, sheet.product.id).await?;
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let internal = |e: csv::Error| AppError::Internal(e.into());
+    let mut header = vec!["Activité".to_owned()];
+    header.extend(
+        people
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.team.label())),
+    );
+    writer.write_record(&header).map_err(internal)?;
+    for a in &activities {
+        let mut row = vec![a.name.clone()];
+        row.extend(people.iter().map(|p| {
+            cells
+                .get(&(a.id, p.id))
+                .map(|l| l.code().to_owned())
+                .unwrap_or_default()
+        }));
+        writer.write_record(&row).map_err(internal)?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"raci-{}.csv\"",
+                    sheet.product.input.slug
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The product sheet's roles section.
+pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<RolesSummary> {
+    let people = db::people(&state.db, product_id).await?;
+    let activities = db::activities(&state.db, product_id).await?;
+    let cells = db::cells(&state.db, product_id).await?;
+    let facts: Vec<_> = people.iter().map(Person::facts).collect();
+    let report = validate(
+        &activities
+            .iter()
+            .map(|a| (a.id, a.name.clone()))
+            .collect::<Vec<_>>(),
+        &facts,
+        &cells,
+    );
+    Ok(RolesSummary {
+        business_owner: facts
+            .iter()
+            .find(|p| p.is_business_owner())
+            .map(|p| p.name.clone()),
+        product_owner: facts
+            .iter()
+            .find(|p| p.is_product_owner())
+            .map(|p| p.name.clone()),
+        teams: Team::ALL
+            .iter()
+            .map(|t| (t.label(), people.iter().filter(|p| p.team == *t).count()))
+            .collect(),
+        people: people.len(),
+        problems: report.errors.len(),
+    })
+}

@@ -1,0 +1,560 @@
+//! People, the RACI matrix and its validation, conflicts, permissions, dashboard.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use boussole::auth::model::Role;
+use common::{Client, TestApp, count_queries, create_product, field_value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn person(
+    client: &mut Client,
+    slug: &str,
+    name: &str,
+    team: &str,
+    role: &str,
+    allocation: &str,
+) {
+    let page = client
+        .post(
+            &format!("/produits/{slug}/roles/personnes"),
+            &[
+                ("name", name),
+                ("team", team),
+                ("role_title", role),
+                ("allocation", allocation),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text("main"));
+}
+
+async fn ids(db: &PgPool) -> (Vec<Uuid>, Vec<(Uuid, String)>) {
+    let activities: Vec<Uuid> =
+        sqlx::query_scalar("select id from raci_activities order by position")
+            .fetch_all(db)
+            .await
+            .unwrap();
+    let people: Vec<(Uuid, String)> = sqlx::query_as("select id, name from people order by name")
+        .fetch_all(db)
+        .await
+        .unwrap();
+    (activities, people)
+}
+
+/// Saves the matrix: every activity gets A for `a` and R for `r` (names), except `skip_a`.
+async fn fill(
+    client: &mut Client,
+    db: &PgPool,
+    slug: &str,
+    a: &str,
+    r: &str,
+    skip_a: Option<usize>,
+) -> common::Page {
+    let page = client.get(&format!("/produits/{slug}/roles")).await;
+    let html = page.html();
+    let version = html
+        .select(&scraper::Selector::parse("input[name=version]").unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    let (activities, people) = ids(db).await;
+    let find = |n: &str| people.iter().find(|(_, name)| name == n).unwrap().0;
+    let mut fields = vec![("version".to_owned(), version)];
+    for (i, activity) in activities.iter().enumerate() {
+        if skip_a != Some(i) {
+            fields.push((format!("cell-{activity}-{}", find(a)), "A".into()));
+        }
+        fields.push((format!("cell-{activity}-{}", find(r)), "R".into()));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    client
+        .post(&format!("/produits/{slug}/roles/raci"), &refs)
+        .await
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn people_are_listed_by_group_and_bad_input_is_explained(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Répit").await;
+    let empty = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert!(
+        empty
+            .text("main")
+            .contains("Ajoutez d’abord les personnes du produit")
+    );
+    assert_eq!(empty.texts(".bsl-matrix tbody tr").len(), 0);
+
+    let bad = pm
+        .post(
+            &format!("/produits/{slug}/roles/personnes"),
+            &[
+                ("name", " "),
+                ("team", "metier"),
+                ("allocation", "150"),
+                ("email", "marie"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.text("#name-erreur"), "Saisissez le nom de la personne.");
+    assert_eq!(
+        bad.text("#allocation-erreur"),
+        "Le temps consacré est un pourcentage entier entre 0 et 100."
+    );
+    assert_eq!(field_value(&bad, "allocation").unwrap(), "150");
+    let count: i64 = sqlx::query_scalar("select count(*) from people")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+
+    person(
+        &mut pm,
+        &slug,
+        "Claire Fontaine",
+        "metier",
+        "Responsable métier",
+        "70",
+    )
+    .await;
+    person(
+        &mut pm,
+        &slug,
+        "Hugo Bernard",
+        "dnum",
+        "Responsable produit",
+        "100",
+    )
+    .await;
+    person(
+        &mut pm,
+        &slug,
+        "Société X",
+        "prestataire",
+        "Développeur·se",
+        "",
+    )
+    .await;
+    person(&mut pm, &slug, "Marc Petit", "autre", "", "5").await;
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    let groups = page.texts("section[aria-labelledby=personnes] h3");
+    assert_eq!(
+        groups,
+        [
+            "Équipe DNUM (1)",
+            "Équipe métier (1)",
+            "Prestataire (1)",
+            "Autre partie prenante (1)"
+        ]
+    );
+    assert_eq!(
+        page.texts(".bsl-matrix tbody tr").len(),
+        10,
+        "the standard activities"
+    );
+    assert_eq!(page.texts(".bsl-matrix thead th").len(), 5);
+    let sheet = pm.get(&format!("/produits/{slug}")).await;
+    let roles = sheet.text("#roles");
+    assert!(
+        roles.contains("Responsable métier : Claire Fontaine")
+            && roles.contains("Responsable produit : Hugo Bernard"),
+        "{roles}"
+    );
+    assert!(roles.contains("RACI : 20 problème(s)"));
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_matrix_is_validated_in_place_and_errors_clear_when_fixed(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "RACI").await;
+    person(
+        &mut pm,
+        &slug,
+        "Claire Fontaine",
+        "metier",
+        "Responsable métier",
+        "40",
+    )
+    .await;
+    person(
+        &mut pm,
+        &slug,
+        "Hugo Bernard",
+        "dnum",
+        "Responsable produit",
+        "100",
+    )
+    .await;
+    person(
+        &mut pm,
+        &slug,
+        "Société X",
+        "prestataire",
+        "Développeur·se",
+        "",
+    )
+    .await;
+
+    let saved = fill(
+        &mut pm,
+        &app.db,
+        &slug,
+        "Hugo Bernard",
+        "Claire Fontaine",
+        Some(2),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert_eq!(
+        page.text("#raci-etat h3"),
+        "RACI non valide : 1 problème(s)"
+    );
+    let (activities, _) = ids(&app.db).await;
+    assert_eq!(
+        page.text(&format!("#raci-etat a[href='#activite-{}']", activities[2])),
+        "« Mener la conception » n’a pas de A : qui rend compte et décide ?"
+    );
+    assert!(
+        page.text(&format!("#activite-{}", activities[2]))
+            .contains("n’a pas de A")
+    );
+    let warnings = page.text("#raci-alertes");
+    assert!(
+        warnings.contains("ne consacre que 40 %")
+            && warnings.contains("Société X n’a aucune lettre"),
+        "{warnings}"
+    );
+
+    let fixed = fill(
+        &mut pm,
+        &app.db,
+        &slug,
+        "Hugo Bernard",
+        "Claire Fontaine",
+        None,
+    )
+    .await;
+    assert_eq!(fixed.status, StatusCode::SEE_OTHER);
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert_eq!(
+        page.text("#raci-etat"),
+        "RACI valide : chaque activité a un seul A et au moins un R."
+    );
+    assert!(
+        pm.get(&format!("/produits/{slug}"))
+            .await
+            .text("#roles")
+            .contains("RACI valide")
+    );
+
+    // A letter that is not R, A, C or I, or a cell of another product: refused, nothing saved.
+    let (activities, people) = ids(&app.db).await;
+    let version = field_value(&page, "version").unwrap_or_else(|| {
+        let html = page.html();
+        html.select(&scraper::Selector::parse("input[name=version]").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned()
+    });
+    let wrong = pm
+        .post(
+            &format!("/produits/{slug}/roles/raci"),
+            &[
+                ("version", &version),
+                (&format!("cell-{}-{}", activities[0], people[0].0), "X"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text("[role=alert]")
+            .contains("« X » n’est pas une lettre RACI")
+    );
+    let foreign = pm
+        .post(
+            &format!("/produits/{slug}/roles/raci"),
+            &[
+                ("version", &version),
+                (&format!("cell-{}-{}", activities[0], Uuid::new_v4()), "R"),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cells: i64 = sqlx::query_scalar("select count(*) from raci_cells")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(cells, 20, "the valid matrix stands");
+
+    // A stale save: 409 with the comparison, what was chosen kept in the selects.
+    let stale = pm
+        .post(
+            &format!("/produits/{slug}/roles/raci"),
+            &[
+                ("version", "1"),
+                (&format!("cell-{}-{}", activities[0], people[2].0), "C"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale
+            .text("[role=alert]")
+            .contains("Quelqu’un a enregistré")
+    );
+    let html = stale.html();
+    let selected = html
+        .select(
+            &scraper::Selector::parse(&format!(
+                "#cell-{}-{} option[selected]",
+                activities[0], people[2].0
+            ))
+            .unwrap(),
+        )
+        .next()
+        .unwrap();
+    assert_eq!(selected.value().attr("value"), Some("C"));
+
+    let csv = pm.get(&format!("/produits/{slug}/roles/raci.csv")).await;
+    assert!(csv.body.starts_with("\u{feff}Activité;Hugo Bernard (Équipe DNUM);Claire Fontaine (Équipe métier);Société X (Prestataire)"));
+    assert!(csv.body.contains("Porter la vision;A;R;"), "{}", csv.body);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn activities_are_added_renamed_reordered_and_removed(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Activités").await;
+    person(
+        &mut pm,
+        &slug,
+        "Hugo Bernard",
+        "dnum",
+        "Responsable produit",
+        "100",
+    )
+    .await;
+    let empty = pm
+        .post(
+            &format!("/produits/{slug}/roles/activites"),
+            &[("name", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.text("#activity-erreur"), "Nommez l’activité.");
+    pm.post(
+        &format!("/produits/{slug}/roles/activites"),
+        &[("name", "Recette fonctionnelle")],
+    )
+    .await;
+    let (activities, _) = ids(&app.db).await;
+    let last = *activities.last().unwrap();
+    pm.post(
+        &format!("/produits/{slug}/roles/activites/{last}/modifier"),
+        &[("name", "Recette")],
+    )
+    .await;
+    pm.post(
+        &format!("/produits/{slug}/roles/activites/{last}/monter"),
+        &[],
+    )
+    .await;
+    let names = pm
+        .get(&format!("/produits/{slug}/roles"))
+        .await
+        .texts(".bsl-matrix tbody th");
+    assert!(
+        names[9].starts_with("Recette") && names[10].starts_with("Communication"),
+        "{names:?}"
+    );
+    assert!(
+        pm.get(&format!(
+            "/produits/{slug}/roles/activites/{last}/supprimer"
+        ))
+        .await
+        .text("main")
+        .contains("seront supprimées")
+    );
+    pm.post(
+        &format!("/produits/{slug}/roles/activites/{last}/supprimer"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        pm.get(&format!("/produits/{slug}/roles"))
+            .await
+            .texts(".bsl-matrix tbody tr")
+            .len(),
+        10
+    );
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_events where entity = 'activity' order by id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        ["activity-save", "activity-save", "activity-delete"]
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let valid = create_product(&mut pm, &app.db, "Valide").await;
+    let broken = create_product(&mut pm, &app.db, "Bancal").await;
+    create_product(&mut pm, &app.db, "Vide").await;
+    for slug in [&valid, &broken] {
+        person(
+            &mut pm,
+            slug,
+            "Claire Fontaine",
+            "metier",
+            "Responsable métier",
+            "70",
+        )
+        .await;
+        person(
+            &mut pm,
+            slug,
+            "Hugo Bernard",
+            "dnum",
+            "Responsable produit",
+            "100",
+        )
+        .await;
+    }
+    // Fill each product's matrix through its own page (ids are per product).
+    for (slug, skip) in [(&valid, None), (&broken, Some(0))] {
+        let page = pm.get(&format!("/produits/{slug}/roles")).await;
+        let html = page.html();
+        let version = html
+            .select(&scraper::Selector::parse("input[name=version]").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        let mut fields = vec![("version".to_owned(), version)];
+        for (i, select) in html
+            .select(&scraper::Selector::parse("select.bsl-letter").unwrap())
+            .enumerate()
+        {
+            let name = select.value().attr("name").unwrap().to_owned();
+            let letter = if i % 2 == 0 { "R" } else { "A" };
+            if !(skip == Some(0) && i == 1) {
+                fields.push((name, letter.into()));
+            }
+        }
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pm.post(&format!("/produits/{slug}/roles/raci"), &refs)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let dashboard = pm.get("/").await;
+    let rows = dashboard.texts("#portefeuille tbody tr");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Valide") && r.contains("Valide"))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Bancal") && r.contains("1 problème(s)")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Vide") && r.contains("Absente"))
+    );
+    let filtered = pm
+        .get("/?raci=non-valide")
+        .await
+        .texts("#portefeuille tbody tr td:first-child");
+    assert_eq!(filtered, ["Bancal", "Vide"]);
+
+    pm.get("/").await;
+    let (_, few) = count_queries(pm.get("/")).await;
+    for i in 0..10 {
+        let slug = create_product(&mut pm, &app.db, &format!("Produit {i}")).await;
+        person(&mut pm, &slug, "Quelqu’un", "dnum", "", "50").await;
+    }
+    pm.get("/").await;
+    let (_, many) = count_queries(pm.get("/")).await;
+    assert_eq!(few, many);
+
+    let pid: Uuid = sqlx::query_scalar("select p.id from people p join products pr on pr.id = p.product_id where pr.slug = $1 limit 1").bind(&valid).fetch_one(&app.db).await.unwrap();
+    let aid: Uuid = sqlx::query_scalar("select a.id from raci_activities a join products pr on pr.id = a.product_id where pr.slug = $1 limit 1").bind(&valid).fetch_one(&app.db).await.unwrap();
+    for role in [Role::Reader, Role::Editor] {
+        let (mut other, _) = app.signed_in(role).await;
+        let page = other.get(&format!("/produits/{valid}/roles")).await;
+        assert_eq!(page.status, StatusCode::OK, "everyone reads");
+        assert!(
+            page.texts("select.bsl-letter").is_empty(),
+            "read-only matrix"
+        );
+        for response in [
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/personnes"),
+                    &[("name", "X"), ("team", "dnum")],
+                )
+                .await,
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/personnes/{pid}/modifier"),
+                    &[("name", "X"), ("team", "dnum")],
+                )
+                .await,
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/personnes/{pid}/supprimer"),
+                    &[],
+                )
+                .await,
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/raci"),
+                    &[("version", "2")],
+                )
+                .await,
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/activites"),
+                    &[("name", "X")],
+                )
+                .await,
+            other
+                .post(
+                    &format!("/produits/{valid}/roles/activites/{aid}/supprimer"),
+                    &[],
+                )
+                .await,
+        ] {
+            assert_eq!(response.status, StatusCode::FORBIDDEN);
+        }
+    }
+}
