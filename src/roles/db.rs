@@ -34,7 +34,8 @@ impl Person {
 pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Person>> {
     let rows = sqlx::query!(
         "select id, name, organisation, team, role_title, allocation, expectations, email from people
-         where product_id = $1 order by team, lower(name)",
+         where product_id = $1
+         order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), lower(name)",
         product_id
     )
     .fetch_all(db)

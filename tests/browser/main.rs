@@ -1226,3 +1226,186 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     browser.close().await;
     server.stop().await;
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_keyboard(
+    db: PgPool,
+) {
+    let server = TestServer::start(db.clone()).await;
+    let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", &pm.email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Aide au Répit").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
+        .await
+        .unwrap();
+
+    c.find(Locator::LinkText("Gérer les personnes et la matrice RACI"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Rôles et responsabilités']"))
+        .await
+        .unwrap();
+    browser.assert_accessible("the empty roles page").await;
+    let team = [
+        (
+            "Claire Fontaine",
+            "Équipe métier",
+            "Responsable métier",
+            "70",
+        ),
+        ("Hugo Bernard", "Équipe DNUM", "Responsable produit", "100"),
+        ("Société Numérique", "Prestataire", "Développeur·se", "100"),
+        (
+            "Marc Petit",
+            "Autre partie prenante",
+            "Directeur de programme",
+            "5",
+        ),
+    ];
+    for (n, (name, group, role, allocation)) in team.iter().enumerate() {
+        c.find(Locator::LinkText("Ajouter une personne"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait().for_element(Locator::Id("name")).await.unwrap();
+        if n == 0 {
+            // A first try without a group: refused next to the field.
+            fill(c, "name", name).await;
+            c.find(Locator::XPath("//button[text()='Enregistrer']"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            c.wait()
+                .for_element(Locator::Id("team-erreur"))
+                .await
+                .unwrap();
+            browser
+                .assert_accessible("the person form with its errors")
+                .await;
+        }
+        fill(c, "name", name).await;
+        choose(c, "team", group).await;
+        fill(c, "role_title", role).await;
+        fill(c, "allocation", allocation).await;
+        c.find(Locator::XPath("//button[text()='Enregistrer']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath(&format!("//li/strong[text()='{name}']")))
+            .await
+            .unwrap();
+    }
+
+    // Fill the matrix with the keyboard: Hugo accountable, Société réalise, everywhere but the first row's A.
+    let selects = c.find_all(Locator::Css("select.bsl-letter")).await.unwrap();
+    assert_eq!(selects.len(), 40, "10 activities × 4 people");
+    let columns = 4;
+    for (i, select) in selects.iter().enumerate() {
+        let (row, column) = (i / columns, i % columns);
+        let letter = match column {
+            1 if row > 0 => "A",
+            2 => "R",
+            0 => "C",
+            _ => "I",
+        };
+        select.send_keys(letter).await.unwrap();
+    }
+    c.find(Locator::XPath("//button[text()='Enregistrer la matrice']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = c
+        .wait()
+        .for_element(Locator::XPath("//h3[starts-with(., 'RACI non valide')]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        state.text().await.unwrap(),
+        "RACI non valide : 1 problème(s)"
+    );
+    assert!(
+        c.find(Locator::Css(".bsl-row-error"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("n’a pas de A")
+    );
+    screenshot(c, "raci-error").await;
+    browser
+        .assert_accessible("the roles page with the matrix in error")
+        .await;
+
+    // Set the missing A with the keyboard: the error disappears.
+    let first_a = &c.find_all(Locator::Css("select.bsl-letter")).await.unwrap()[1];
+    first_a.send_keys("A").await.unwrap();
+    c.find(Locator::XPath("//button[text()='Enregistrer la matrice']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let valid = c
+        .wait()
+        .for_element(Locator::XPath("//p[starts-with(., 'RACI valide')]"))
+        .await
+        .unwrap();
+    assert!(
+        valid
+            .text()
+            .await
+            .unwrap()
+            .contains("chaque activité a un seul A")
+    );
+    assert!(
+        c.find_all(Locator::Css(".bsl-row-error"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no row in error any more"
+    );
+    browser
+        .assert_accessible("the roles page with a valid matrix")
+        .await;
+
+    browser.close().await;
+    server.stop().await;
+}
