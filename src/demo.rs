@@ -958,6 +958,7 @@ async fn demo_roles(
             allocation: Some(allocation),
             expectations: "Participe aux rituels et tient ses engagements de la roadmap.".into(),
             email: String::new(),
+            user_id: None,
         };
         people.push(roles::save_person(tx, product_id, None, &person).await?);
     }

@@ -558,3 +558,84 @@ async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(d
         }
     }
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, me) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Équipe").await;
+    person(
+        &mut pm,
+        &slug,
+        "Hugo Bernard",
+        "dnum",
+        "Responsable produit",
+        "100",
+    )
+    .await;
+    let (_, people) = ids(&app.db).await;
+    let id = people[0].0;
+    let form = pm
+        .get(&format!("/produits/{slug}/roles/personnes/{id}/modifier"))
+        .await;
+    assert_eq!(field_value(&form, "name").unwrap(), "Hugo Bernard");
+    let forged = pm
+        .post(
+            &format!("/produits/{slug}/roles/personnes/{id}/modifier"),
+            &[
+                ("name", "Hugo Bernard"),
+                ("team", "dnum"),
+                ("user_id", &Uuid::new_v4().to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        forged.text("#user_id-erreur"),
+        "Choisissez un compte dans la liste, ou aucun."
+    );
+    let saved = pm
+        .post(
+            &format!("/produits/{slug}/roles/personnes/{id}/modifier"),
+            &[
+                ("name", "Hugo Bernard"),
+                ("team", "dnum"),
+                ("role_title", "Coach produit"),
+                ("allocation", "30"),
+                ("user_id", &me.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    let line = page.text(&format!("#personne-{id}"));
+    assert!(
+        line.contains("Coach produit")
+            && line.contains("30 %")
+            && line.contains("compte : Marie Editrice"),
+        "{line}"
+    );
+
+    assert!(
+        pm.get(&format!("/produits/{slug}/roles/personnes/{id}/supprimer"))
+            .await
+            .text("main")
+            .contains("sera retiré·e")
+    );
+    pm.post(
+        &format!("/produits/{slug}/roles/personnes/{id}/supprimer"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        pm.get(&format!("/produits/{slug}/roles"))
+            .await
+            .text("#personnes"),
+        "Personnes (0)"
+    );
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_events where entity = 'person' order by id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(actions, ["person-save", "person-save", "person-delete"]);
+}

@@ -17,6 +17,8 @@ pub struct Person {
     pub allocation: Option<i32>,
     pub expectations: String,
     pub email: String,
+    /// The Boussole account of this person, if they have one.
+    pub user_id: Option<Uuid>,
 }
 
 impl Person {
@@ -33,7 +35,7 @@ impl Person {
 
 pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Person>> {
     let rows = sqlx::query!(
-        "select id, name, organisation, team, role_title, allocation, expectations, email from people
+        "select id, name, organisation, team, role_title, allocation, expectations, email, user_id from people
          where product_id = $1
          order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), lower(name)",
         product_id
@@ -51,6 +53,7 @@ pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<V
             allocation: r.allocation,
             expectations: r.expectations,
             email: r.email,
+            user_id: r.user_id,
         })
         .collect())
 }
@@ -64,8 +67,8 @@ pub async fn save_person(
     match id {
         None => {
             sqlx::query_scalar!(
-                "insert into people (product_id, name, organisation, team, role_title, allocation, expectations, email)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+                "insert into people (product_id, name, organisation, team, role_title, allocation, expectations, email, user_id)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
                 product_id,
                 p.name,
                 p.organisation,
@@ -73,7 +76,8 @@ pub async fn save_person(
                 p.role_title,
                 p.allocation,
                 p.expectations,
-                p.email
+                p.email,
+                p.user_id
             )
             .fetch_one(tx)
             .await
@@ -81,7 +85,7 @@ pub async fn save_person(
         Some(id) => {
             sqlx::query!(
                 "update people set name = $3, organisation = $4, team = $5, role_title = $6, allocation = $7, expectations = $8,
-                        email = $9, updated_at = now()
+                        email = $9, user_id = $10, updated_at = now()
                  where product_id = $1 and id = $2",
                 product_id,
                 id,
@@ -91,7 +95,8 @@ pub async fn save_person(
                 p.role_title,
                 p.allocation,
                 p.expectations,
-                p.email
+                p.email,
+                p.user_id
             )
             .execute(tx)
             .await?;

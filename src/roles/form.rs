@@ -25,6 +25,8 @@ pub struct PersonForm {
     pub allocation: String,
     pub expectations: String,
     pub email: String,
+    /// An account id, or empty.
+    pub user_id: String,
 }
 
 impl PersonForm {
@@ -37,10 +39,12 @@ impl PersonForm {
             allocation: p.allocation.map(|a| a.to_string()).unwrap_or_default(),
             expectations: p.expectations.clone(),
             email: p.email.clone(),
+            user_id: p.user_id.map(|id| id.to_string()).unwrap_or_default(),
         }
     }
 
-    pub fn parse(&self) -> Result<Person, FieldErrors> {
+    /// `accounts`: the ids of the accounts a person may be linked to.
+    pub fn parse(&self, accounts: &[Uuid]) -> Result<Person, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut text = |field: &'static str, raw: &str, max: usize| {
             let value = raw.trim().to_owned();
@@ -89,6 +93,19 @@ impl PersonForm {
                 }
             },
         };
+        let user_id = match self.user_id.trim() {
+            "" => None,
+            raw => {
+                let id = Uuid::parse_str(raw).ok().filter(|id| accounts.contains(id));
+                if id.is_none() {
+                    errors.insert(
+                        "user_id",
+                        "Choisissez un compte dans la liste, ou aucun.".into(),
+                    );
+                }
+                id
+            }
+        };
         match (team, errors.is_empty()) {
             (Some(team), true) => Ok(Person {
                 id: Uuid::nil(),
@@ -99,6 +116,7 @@ impl PersonForm {
                 allocation,
                 expectations,
                 email,
+                user_id,
             }),
             _ => Err(errors),
         }
@@ -173,11 +191,12 @@ mod tests {
         let errors = PersonForm {
             allocation: "120".into(),
             email: "pas-une-adresse".into(),
+            user_id: Uuid::new_v4().to_string(),
             ..Default::default()
         }
-        .parse()
+        .parse(&[])
         .unwrap_err();
-        for field in ["name", "team", "allocation", "email"] {
+        for field in ["name", "team", "allocation", "email", "user_id"] {
             assert!(errors.contains_key(field), "{field}");
         }
         let ok = PersonForm {
@@ -186,7 +205,7 @@ mod tests {
             allocation: "60 %".into(),
             ..Default::default()
         }
-        .parse()
+        .parse(&[])
         .unwrap();
         assert_eq!(ok.allocation, Some(60));
     }

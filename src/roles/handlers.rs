@@ -69,6 +69,7 @@ async fn roles_page(
     let people = db::people(&state.db, product_id).await?;
     let activities = db::activities(&state.db, product_id).await?;
     let saved = db::cells(&state.db, product_id).await?;
+    let accounts = crate::vision::db::accounts(&state.db).await?;
     let facts: Vec<_> = people.iter().map(Person::facts).collect();
     let rows_for_validation: Vec<(Uuid, String)> =
         activities.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -100,6 +101,10 @@ async fn roles_page(
                         .unwrap_or_else(|| "—".into()),
                     expectations: p.expectations.clone(),
                     email: p.email.clone(),
+                    account: p
+                        .user_id
+                        .and_then(|id| accounts.iter().find(|a| a.user_id == id))
+                        .map(|a| a.name.clone()),
                     warnings: issue_for_person(p),
                 })
                 .collect(),
@@ -333,6 +338,7 @@ pub async fn save_matrix(
 
 fn person_page(
     sheet: ProductSheet,
+    accounts: &[crate::vision::db::Contributor],
     id: Option<Uuid>,
     form: PersonForm,
     errors: FieldErrors,
@@ -349,6 +355,12 @@ fn person_page(
             None => format!("/produits/{slug}/roles/personnes"),
         },
         teams: Choice::list(Team::ALL.map(|t| (t.code(), t.label())), &form.team),
+        accounts: Choice::list(
+            accounts
+                .iter()
+                .map(|a| (a.user_id.to_string(), a.name.clone())),
+            &form.user_id,
+        ),
         role_titles: &ROLE_TITLES,
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -358,10 +370,21 @@ fn person_page(
     }
 }
 
-pub async fn new_person(sheet: ProductSheet) -> AppResult<Html<String>> {
+pub async fn new_person(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<Html<String>> {
     sheet.require_edit()?;
+    let accounts = crate::vision::db::accounts(&state.db).await?;
     Ok(Html(
-        person_page(sheet, None, PersonForm::default(), FieldErrors::new()).render()?,
+        person_page(
+            sheet,
+            &accounts,
+            None,
+            PersonForm::default(),
+            FieldErrors::new(),
+        )
+        .render()?,
     ))
 }
 
@@ -378,6 +401,11 @@ fn person_fields(p: &Person) -> Vec<Field> {
         ),
         Field::new("expectations", "Attentes", &p.expectations),
         Field::new("email", "Adresse électronique", &p.email),
+        Field::new(
+            "account",
+            "Compte Boussole",
+            if p.user_id.is_some() { "Oui" } else { "Non" },
+        ),
     ]
 }
 
@@ -398,12 +426,14 @@ async fn save_person(
         ),
         None => None,
     };
-    let person = match form.parse() {
+    let accounts = crate::vision::db::accounts(&state.db).await?;
+    let known: Vec<Uuid> = accounts.iter().map(|a| a.user_id).collect();
+    let person = match form.parse(&known) {
         Ok(person) => person,
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                person_page(sheet, id, form, errors),
+                person_page(sheet, &accounts, id, form, errors),
             );
         }
     };
@@ -452,9 +482,11 @@ pub async fn edit_person(
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
+    let accounts = crate::vision::db::accounts(&state.db).await?;
     Ok(Html(
         person_page(
             sheet,
+            &accounts,
             Some(id),
             PersonForm::from_person(&p),
             FieldErrors::new(),

@@ -14,6 +14,7 @@ pub struct PersonRow {
     pub allocation: String,
     pub expectations: String,
     pub email: String,
+    pub account: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -80,6 +81,7 @@ pub struct PersonFormPage {
     pub action: String,
     pub form: PersonForm,
     pub teams: Vec<Choice>,
+    pub accounts: Vec<Choice>,
     pub role_titles: &'static [&'static str],
     pub errors: FieldErrors,
 }
