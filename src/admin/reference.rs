@@ -355,17 +355,10 @@ async fn shift(
         .into_iter()
         .map(|i| i.id)
         .collect();
-    let index = ids
-        .iter()
-        .position(|i| *i == id)
-        .ok_or(AppError::NotFound)?;
-    let other = if up {
-        index.checked_sub(1)
-    } else {
-        Some(index + 1).filter(|i| *i < ids.len())
-    };
-    if let Some(other) = other {
-        ids.swap(index, other);
+    if !ids.contains(&id) {
+        return Err(AppError::NotFound);
+    }
+    if crate::web::shift(&mut ids, id, up) {
         list.reorder(&mut tx, &ids).await?;
     }
     tx.commit().await?;

@@ -37,6 +37,11 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// Queues a message for the next page.
+    pub async fn flash(&self, message: Flash) -> AppResult<()> {
+        message.push(&self.session).await.map_err(session_error)
+    }
+
     pub fn require_admin(&self) -> AppResult<()> {
         if self.user.role.is_admin() {
             Ok(())

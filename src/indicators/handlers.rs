@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     audit::{self, Action, FieldChange, model::subject},
-    auth::extract::session_error,
     error::{AppError, AppResult},
     products::extract::ProductSheet,
+    web::render,
     web::{Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, filters},
 };
 
@@ -35,24 +35,6 @@ const MEASUREMENT: &str = "measurement";
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
-    message
-        .push(&sheet.viewer.session)
-        .await
-        .map_err(session_error)
-}
-
-fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
-    Ok((status, Html(page.render()?)).into_response())
-}
-
-fn names(sheet: &ProductSheet) -> (String, String) {
-    (
-        sheet.product.input.slug.clone(),
-        sheet.product.input.name.clone(),
-    )
 }
 
 async fn indicator(state: &AppState, sheet: &ProductSheet, id: Uuid) -> AppResult<Indicator> {
@@ -75,7 +57,7 @@ async fn index_page(
     let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
     let today = today();
     let count = objectives.len();
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(IndexPage {
         objectives: objectives
             .iter()
@@ -152,11 +134,9 @@ pub async fn add_objective(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("Objectif « {title} » ajouté.")),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!("Objectif « {title} » ajouté.")))
+        .await?;
     Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
 }
 
@@ -181,7 +161,7 @@ pub async fn objective_form(
 ) -> AppResult<Html<String>> {
     sheet.require_edit()?;
     let (_, o) = objective(&state, &sheet, id).await?;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = ObjectiveFormPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -207,7 +187,7 @@ pub async fn update_objective(
     let (title, description) = match form.parse() {
         Ok(parsed) => parsed,
         Err(errors) => {
-            let (slug, name) = names(&sheet);
+            let (slug, name) = sheet.names();
             let page = ObjectiveFormPage {
                 layout: sheet.viewer.layout.in_section("produits"),
                 slug,
@@ -245,7 +225,7 @@ pub async fn update_objective(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("Objectif enregistré.")).await?;
+    sheet.flash(Flash::success("Objectif enregistré.")).await?;
     Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
 }
 
@@ -256,7 +236,7 @@ pub async fn confirm_delete_objective(
 ) -> AppResult<Html<String>> {
     sheet.require_edit()?;
     let (_, o) = objective(&state, &sheet, id).await?;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = ConfirmDeletePage {
         layout: sheet.viewer.layout.in_section("produits"),
         title: "Supprimer l’objectif".into(),
@@ -301,11 +281,12 @@ pub async fn delete_objective(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("Objectif « {} » supprimé.", o.title)),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "Objectif « {} » supprimé.",
+            o.title
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
 }
 
@@ -318,17 +299,7 @@ async fn move_objective(
     sheet.require_edit()?;
     let (all, _) = objective(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|o| o.id).collect();
-    let index = ids
-        .iter()
-        .position(|i| *i == id)
-        .ok_or(AppError::NotFound)?;
-    let other = if up {
-        index.checked_sub(1)
-    } else {
-        Some(index + 1).filter(|i| *i < ids.len())
-    };
-    if let Some(other) = other {
-        ids.swap(index, other);
+    if crate::web::shift(&mut ids, id, up) {
         let mut tx = state.db.begin().await?;
         db::reorder_objectives(&mut tx, &ids).await?;
         tx.commit().await?;
@@ -400,7 +371,7 @@ pub async fn new_form(
     let selected = form.objective_id.clone();
     let mut page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
-        names(&sheet),
+        sheet.names(),
         "Ajouter un indicateur".into(),
         sheet.url("/indicateurs"),
         sheet.url("/indicateurs"),
@@ -446,14 +417,12 @@ pub async fn create(
                     )
                     .await?;
                     tx.commit().await?;
-                    flash(
-                        &sheet,
-                        Flash::success(format!(
+                    sheet
+                        .flash(Flash::success(format!(
                             "Indicateur « {} » créé : saisissez ses mesures.",
                             input.name
-                        )),
-                    )
-                    .await?;
+                        )))
+                        .await?;
                     return Ok(
                         Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
                     );
@@ -468,7 +437,7 @@ pub async fn create(
     let selected = form.objective_id.clone();
     let page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
-        names(&sheet),
+        sheet.names(),
         "Ajouter un indicateur".into(),
         sheet.url("/indicateurs"),
         sheet.url("/indicateurs"),
@@ -557,7 +526,7 @@ async fn indicator_page(
         });
     }
     rows.reverse();
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(IndicatorPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -628,7 +597,7 @@ pub async fn edit_form(
     let selected = form.objective_id.clone();
     let page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
-        names(&sheet),
+        sheet.names(),
         format!("Modifier « {} »", i.name),
         sheet.url(&format!("/indicateurs/{id}/modifier")),
         sheet.url(&format!("/indicateurs/{id}")),
@@ -677,7 +646,9 @@ pub async fn update(
                 &input.fields(&objectives),
             );
             if changes.is_empty() && sent == before.version {
-                flash(&sheet, Flash::info("Aucune modification à enregistrer.")).await?;
+                sheet
+                    .flash(Flash::info("Aucune modification à enregistrer."))
+                    .await?;
                 return Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response());
             }
             let mut tx = state.db.begin().await?;
@@ -707,7 +678,9 @@ pub async fn update(
                     )
                     .await?;
                     tx.commit().await?;
-                    flash(&sheet, Flash::success("Indicateur enregistré.")).await?;
+                    sheet
+                        .flash(Flash::success("Indicateur enregistré."))
+                        .await?;
                     return Ok(
                         Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
                     );
@@ -727,7 +700,7 @@ pub async fn update(
     let selected = form.objective_id.clone();
     let page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
-        names(&sheet),
+        sheet.names(),
         format!("Modifier « {} »", before.name),
         sheet.url(&format!("/indicateurs/{id}/modifier")),
         sheet.url(&format!("/indicateurs/{id}")),
@@ -827,14 +800,12 @@ pub async fn add_measurement(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!(
+    sheet
+        .flash(Flash::success(format!(
             "Mesure du {} enregistrée.",
             filters::date_short(point.date)
-        )),
-    )
-    .await?;
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
 }
 
@@ -861,7 +832,7 @@ fn measurement_page(
     form: MeasurementForm,
     errors: FieldErrors,
 ) -> MeasurementFormPage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     MeasurementFormPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -942,7 +913,7 @@ pub async fn update_measurement(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("Mesure corrigée.")).await?;
+    sheet.flash(Flash::success("Mesure corrigée.")).await?;
     Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
 }
 
@@ -953,7 +924,7 @@ pub async fn confirm_delete_measurement(
 ) -> AppResult<Html<String>> {
     sheet.require_edit()?;
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = ConfirmDeletePage {
         layout: sheet.viewer.layout.in_section("produits"),
         title: "Supprimer une mesure".into(),
@@ -997,14 +968,12 @@ pub async fn delete_measurement(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!(
+    sheet
+        .flash(Flash::success(format!(
             "Mesure du {} supprimée.",
             filters::date_short(m.date)
-        )),
-    )
-    .await?;
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
 }
 
@@ -1013,7 +982,7 @@ pub async fn delete_measurement(
 pub async fn library_page(sheet: ProductSheet) -> AppResult<Html<String>> {
     sheet.require_edit()?;
     let typology = sheet.product.input.typology;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = LibraryPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -1140,7 +1109,7 @@ async fn import_page(
         .into_iter()
         .map(|i| i.name)
         .collect();
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(ImportPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -1242,7 +1211,7 @@ pub async fn import_preview(
     let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
     let planned = csv_io::plan(lines, &indicators, only.as_ref().map(|i| i.id), today());
     let count = |f: fn(&Outcome) -> bool| planned.iter().filter(|p| f(&p.outcome)).count();
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = PreviewPage {
         new_count: count(|o| matches!(o, Outcome::New)),
         replace_count: count(|o| matches!(o, Outcome::Replaces(_))),
@@ -1315,11 +1284,9 @@ pub async fn import_commit(
     }
     if count == 0 {
         drop(tx);
-        flash(
-            &sheet,
-            Flash::error("Aucune ligne valide : rien n’a été importé."),
-        )
-        .await?;
+        sheet
+            .flash(Flash::error("Aucune ligne valide : rien n’a été importé."))
+            .await?;
         return Ok(Redirect::to(&sheet.url("/indicateurs/import")).into_response());
     }
     let changes = [FieldChange {
@@ -1339,11 +1306,9 @@ pub async fn import_commit(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("{count} mesure(s) importée(s).")),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!("{count} mesure(s) importée(s).")))
+        .await?;
     let back = match only {
         Some(i) => format!("/indicateurs/{}", i.id),
         None => "/indicateurs".into(),

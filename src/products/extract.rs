@@ -33,6 +33,19 @@ impl ProductSheet {
         }
     }
 
+    /// (slug, name) of the product, for page headers and breadcrumbs.
+    pub fn names(&self) -> (String, String) {
+        (
+            self.product.input.slug.clone(),
+            self.product.input.name.clone(),
+        )
+    }
+
+    /// Queues a message for the next page.
+    pub async fn flash(&self, message: crate::web::Flash) -> AppResult<()> {
+        self.viewer.flash(message).await
+    }
+
     /// `/produits/{slug}` followed by `rest`.
     pub fn url(&self, rest: &str) -> String {
         format!("/produits/{}{rest}", self.product.input.slug)

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     audit::{self, Action, FieldChange},
-    auth::{Viewer, extract::session_error, model::Role},
+    auth::{Viewer, model::Role},
     error::{AppError, AppResult},
+    web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Query,
         conflict::{self, Conflict},
@@ -40,10 +41,6 @@ const SLUG_TAKEN: &str =
 
 fn today() -> chrono::NaiveDate {
     Utc::now().date_naive()
-}
-
-async fn flash(viewer: &Viewer, message: Flash) -> AppResult<()> {
-    message.push(&viewer.session).await.map_err(session_error)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -90,10 +87,6 @@ fn form_page(
         errors,
         conflict,
     }
-}
-
-fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
-    Ok((status, Html(page.render()?)).into_response())
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
@@ -174,11 +167,12 @@ pub async fn create(
         } else {
             match insert_product(&state, &viewer, input, phase, &directions).await {
                 Ok(()) => {
-                    flash(
-                        &viewer,
-                        Flash::success(format!("Le produit « {} » a été créé.", input.name)),
-                    )
-                    .await?;
+                    viewer
+                        .flash(Flash::success(format!(
+                            "Le produit « {} » a été créé.",
+                            input.name
+                        )))
+                        .await?;
                     return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
                 }
                 Err(AppError::Database(sqlx::Error::Database(e)))
@@ -409,11 +403,9 @@ pub async fn update(
                 &input.fields(&directions),
             );
             if changes.is_empty() && sent_version == before.version {
-                flash(
-                    &sheet.viewer,
-                    Flash::info("Aucune modification à enregistrer."),
-                )
-                .await?;
+                sheet
+                    .flash(Flash::info("Aucune modification à enregistrer."))
+                    .await?;
                 return Ok(Redirect::to(&sheet.url("")).into_response());
             }
             let mut tx = state.db.begin().await?;
@@ -445,11 +437,9 @@ pub async fn update(
                 )
                 .await?;
                 tx.commit().await?;
-                flash(
-                    &sheet.viewer,
-                    Flash::success("Les modifications ont été enregistrées."),
-                )
-                .await?;
+                sheet
+                    .flash(Flash::success("Les modifications ont été enregistrées."))
+                    .await?;
                 return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
             }
         }
@@ -562,7 +552,7 @@ async fn set_archived(
     } else {
         "Le produit est restauré : il apparaît de nouveau dans le portefeuille."
     };
-    flash(&sheet.viewer, Flash::success(message)).await?;
+    sheet.flash(Flash::success(message)).await?;
     Ok(Redirect::to(&sheet.url("")).into_response())
 }
 
@@ -688,11 +678,11 @@ pub async fn change_phase(
             )
             .await?;
             tx.commit().await?;
-            flash(
-                &sheet.viewer,
-                Flash::success(format!("Le produit est passé en phase {new_name}.")),
-            )
-            .await?;
+            sheet
+                .flash(Flash::success(format!(
+                    "Le produit est passé en phase {new_name}."
+                )))
+                .await?;
             Ok(Redirect::to(&sheet.url("")).into_response())
         }
     }
@@ -785,11 +775,11 @@ pub async fn add_member(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet.viewer,
-        Flash::success(format!("{name} peut désormais modifier ce produit.")),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "{name} peut désormais modifier ce produit."
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url("/membres")).into_response())
 }
 
@@ -821,11 +811,11 @@ pub async fn remove_member(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet.viewer,
-        Flash::success(format!("{name} ne fait plus partie des membres.")),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "{name} ne fait plus partie des membres."
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url("/membres")).into_response())
 }
 

@@ -19,6 +19,7 @@ use crate::{
     error::{AppError, AppResult},
     indicators::{self, db::Objective, views::ConfirmDeletePage},
     products::{self, extract::ProductSheet},
+    web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Path, Query, conflict::Conflict, filters,
         security::ClientIp,
@@ -42,24 +43,6 @@ const NEW_LINK_KEY: &str = "share_url";
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
-    message
-        .push(&sheet.viewer.session)
-        .await
-        .map_err(session_error)
-}
-
-fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
-    Ok((status, Html(page.render()?)).into_response())
-}
-
-fn names(sheet: &ProductSheet) -> (String, String) {
-    (
-        sheet.product.input.slug.clone(),
-        sheet.product.input.name.clone(),
-    )
 }
 
 async fn roadmap(
@@ -106,7 +89,7 @@ async fn index_page(
     errors: FieldErrors,
 ) -> AppResult<RoadmapsPage> {
     let all = db::roadmaps(&state.db, sheet.product.id).await?;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(RoadmapsPage {
         roadmaps: past_list(&all),
         can_edit: sheet.can_edit,
@@ -182,14 +165,12 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!(
+    sheet
+        .flash(Flash::success(format!(
             "Roadmap {} créée : ajoutez ses objectifs prioritaires et ses initiatives.",
             input.window.label()
-        )),
-    )
-    .await?;
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
 }
 
@@ -251,7 +232,7 @@ pub async fn show(
         .await
         .map_err(session_error)?;
     let now = Utc::now();
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let page = RoadmapPage {
         roadmaps: past_list(&all),
         version: r.version,
@@ -339,7 +320,7 @@ fn roadmap_form_page(
     errors: FieldErrors,
     conflict: Option<Conflict>,
 ) -> RoadmapFormPage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     RoadmapFormPage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -473,7 +454,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("Roadmap enregistrée.")).await?;
+    sheet.flash(Flash::success("Roadmap enregistrée.")).await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
 }
 
@@ -497,7 +478,7 @@ fn initiative_page(
     errors: FieldErrors,
     conflict: Option<Conflict>,
 ) -> InitiativeFormPage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let base = format!("/produits/{slug}/roadmaps/{}", r.id);
     InitiativeFormPage {
         layout: sheet.viewer.layout.in_section("produits"),
@@ -659,7 +640,7 @@ async fn save_initiative(
     } else {
         Flash::success(format!("Initiative « {} » enregistrée.", input.title))
     };
-    flash(&sheet, message).await?;
+    sheet.flash(message).await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
 }
 
@@ -717,7 +698,7 @@ fn risk_page(
     errors: FieldErrors,
     conflict: Option<Conflict>,
 ) -> RiskFormPage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     let base = format!("/produits/{slug}/roadmaps/{}", r.id);
     RiskFormPage {
         layout: sheet.viewer.layout.in_section("produits"),
@@ -864,11 +845,12 @@ async fn save_risk(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("{} enregistré(e).", input.kind.label())),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "{} enregistré(e).",
+            input.kind.label()
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
 }
 
@@ -922,7 +904,7 @@ fn confirm_page(
     action: String,
     cancel: String,
 ) -> ConfirmDeletePage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     ConfirmDeletePage {
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -990,11 +972,12 @@ pub async fn delete_initiative(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("Initiative « {} » supprimée.", i.title)),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "Initiative « {} » supprimée.",
+            i.title
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
 }
 
@@ -1054,11 +1037,9 @@ pub async fn delete_risk(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success("Supprimé des dépendances et risques."),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success("Supprimé des dépendances et risques."))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
 }
 
@@ -1093,7 +1074,7 @@ pub async fn create_link(
             let message = format!(
                 "Choisissez une durée de validité entre 1 et {max} jours (maximum fixé par l’administration)."
             );
-            flash(&sheet, Flash::error(message)).await?;
+            sheet.flash(Flash::error(message)).await?;
             return Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response());
         }
     };
@@ -1217,11 +1198,9 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success("Lien révoqué : il ne fonctionne plus."),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success("Lien révoqué : il ne fonctionne plus."))
+        .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
 }
 

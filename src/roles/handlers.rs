@@ -13,10 +13,10 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     audit::{self, Action, Field, FieldChange, model::subject},
-    auth::extract::session_error,
     error::{AppError, AppResult},
     indicators::views::ConfirmDeletePage,
     products::extract::ProductSheet,
+    web::render,
     web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict},
 };
 
@@ -26,24 +26,6 @@ use super::{
     model::{Letter, ROLE_TITLES, Team, validate},
     views::*,
 };
-
-async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
-    message
-        .push(&sheet.viewer.session)
-        .await
-        .map_err(session_error)
-}
-
-fn render(status: StatusCode, page: impl Template) -> AppResult<Response> {
-    Ok((status, Html(page.render()?)).into_response())
-}
-
-fn names(sheet: &ProductSheet) -> (String, String) {
-    (
-        sheet.product.input.slug.clone(),
-        sheet.product.input.name.clone(),
-    )
-}
 
 /// What the page shows in each cell: what was typed (after an error) or what is saved.
 enum Shown<'a> {
@@ -161,7 +143,7 @@ async fn roles_page(
             })
             .collect()
     };
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(RolesPage {
         columns: people
             .iter()
@@ -330,7 +312,9 @@ pub async fn save_matrix(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("Matrice RACI enregistrée.")).await?;
+    sheet
+        .flash(Flash::success("Matrice RACI enregistrée."))
+        .await?;
     Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
 }
 
@@ -343,7 +327,7 @@ fn person_page(
     form: PersonForm,
     errors: FieldErrors,
 ) -> PersonFormPage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     PersonFormPage {
         title: if id.is_some() {
             "Modifier une personne".into()
@@ -455,11 +439,9 @@ async fn save_person(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("{} enregistré·e.", person.name)),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!("{} enregistré·e.", person.name)))
+        .await?;
     Ok(Redirect::to(&sheet.url("/roles")).into_response())
 }
 
@@ -510,7 +492,7 @@ fn confirm(
     explanation: String,
     action: String,
 ) -> ConfirmDeletePage {
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     ConfirmDeletePage {
         layout: sheet.viewer.layout.in_section("produits"),
         cancel: format!("/produits/{slug}/roles"),
@@ -576,11 +558,9 @@ pub async fn delete_person(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("{} a été retiré·e.", p.name)),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!("{} a été retiré·e.", p.name)))
+        .await?;
     Ok(Redirect::to(&sheet.url("/roles")).into_response())
 }
 
@@ -645,11 +625,9 @@ pub async fn add_activity(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("Activité « {name} » ajoutée.")),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!("Activité « {name} » ajoutée.")))
+        .await?;
     Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
 }
 
@@ -674,7 +652,7 @@ pub async fn edit_activity(
 ) -> AppResult<Html<String>> {
     sheet.require_edit()?;
     let (_, a) = activity(&state, &sheet, id).await?;
-    let (slug, name) = names(&sheet);
+    let (slug, name) = sheet.names();
     Ok(Html(
         ActivityFormPage {
             layout: sheet.viewer.layout.in_section("produits"),
@@ -699,7 +677,7 @@ pub async fn rename_activity(
     let name = match activity_name(&form.name) {
         Ok(name) => name,
         Err(message) => {
-            let (slug, product) = names(&sheet);
+            let (slug, product) = sheet.names();
             let page = ActivityFormPage {
                 layout: sheet.viewer.layout.in_section("produits"),
                 slug,
@@ -733,7 +711,7 @@ pub async fn rename_activity(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("Activité renommée.")).await?;
+    sheet.flash(Flash::success("Activité renommée.")).await?;
     Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
 }
 
@@ -746,17 +724,7 @@ async fn move_activity(
     sheet.require_edit()?;
     let (all, _) = activity(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|a| a.id).collect();
-    let index = ids
-        .iter()
-        .position(|a| *a == id)
-        .ok_or(AppError::NotFound)?;
-    let other = if up {
-        index.checked_sub(1)
-    } else {
-        Some(index + 1).filter(|i| *i < ids.len())
-    };
-    if let Some(other) = other {
-        ids.swap(index, other);
+    if crate::web::shift(&mut ids, id, up) {
         let mut tx = state.db.begin().await?;
         db::reorder_activities(&mut tx, &ids).await?;
         tx.commit().await?;
@@ -828,11 +796,12 @@ pub async fn delete_activity(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!("Activité « {} » supprimée.", a.name)),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(format!(
+            "Activité « {} » supprimée.",
+            a.name
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
 }
 

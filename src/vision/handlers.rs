@@ -13,7 +13,6 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     audit::{self, Action, FieldChange},
-    auth::extract::session_error,
     error::{AppError, AppResult},
     products::extract::ProductSheet,
     web::{FieldErrors, Flash, Form, Query, conflict::Conflict, filters},
@@ -26,13 +25,6 @@ use super::{
 };
 
 const ENTITY: &str = "vision";
-
-async fn flash(sheet: &ProductSheet, message: Flash) -> AppResult<()> {
-    message
-        .push(&sheet.viewer.session)
-        .await
-        .map_err(session_error)
-}
 
 fn part_input(part: Part, text: &VisionText, errors: &FieldErrors) -> PartInput {
     let value = text.get(part).to_owned();
@@ -156,7 +148,9 @@ pub async fn save(
     );
     let sent_version = form.version.trim().parse::<i32>().unwrap_or(-1);
     if changes.is_empty() && sent_version == current.version {
-        flash(&sheet, Flash::info("Aucune modification à enregistrer.")).await?;
+        sheet
+            .flash(Flash::info("Aucune modification à enregistrer."))
+            .await?;
         return Ok(Redirect::to(&sheet.url("#vision")).into_response());
     }
 
@@ -221,7 +215,9 @@ pub async fn save(
     )
     .await?;
     tx.commit().await?;
-    flash(&sheet, Flash::success("La vision a été enregistrée.")).await?;
+    sheet
+        .flash(Flash::success("La vision a été enregistrée."))
+        .await?;
     Ok(Redirect::to(&sheet.url("#vision")).into_response())
 }
 
@@ -231,11 +227,11 @@ pub async fn review(State(state): State<AppState>, sheet: ProductSheet) -> AppRe
         .await?
         .ok_or(AppError::NotFound)?;
     if vision.text.is_empty() {
-        flash(
-            &sheet,
-            Flash::error("La vision n’est pas encore rédigée : il n’y a rien à confirmer."),
-        )
-        .await?;
+        sheet
+            .flash(Flash::error(
+                "La vision n’est pas encore rédigée : il n’y a rien à confirmer.",
+            ))
+            .await?;
         return Ok(Redirect::to(&sheet.url("#vision")).into_response());
     }
     let mut tx = state.db.begin().await?;
@@ -258,11 +254,11 @@ pub async fn review(State(state): State<AppState>, sheet: ProductSheet) -> AppRe
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success("Vision confirmée : la date de dernière relecture est mise à jour."),
-    )
-    .await?;
+    sheet
+        .flash(Flash::success(
+            "Vision confirmée : la date de dernière relecture est mise à jour.",
+        ))
+        .await?;
     Ok(Redirect::to(&sheet.url("#vision")).into_response())
 }
 
@@ -408,7 +404,7 @@ pub async fn restore(
     .await?
     else {
         drop(tx);
-        flash(&sheet, Flash::error("La vision a été modifiée entre-temps : rien n’a été restauré. Vérifiez la version actuelle avant de recommencer.")).await?;
+        sheet.flash(Flash::error("La vision a été modifiée entre-temps : rien n’a été restauré. Vérifiez la version actuelle avant de recommencer.")).await?;
         return Ok(Redirect::to(&sheet.url("/vision/historique")).into_response());
     };
     let user = &sheet.viewer.user;
@@ -443,13 +439,11 @@ pub async fn restore(
     )
     .await?;
     tx.commit().await?;
-    flash(
-        &sheet,
-        Flash::success(format!(
+    sheet
+        .flash(Flash::success(format!(
             "La version {number} a été restaurée ; elle devient la version {version}."
-        )),
-    )
-    .await?;
+        )))
+        .await?;
     Ok(Redirect::to(&sheet.url("#vision")).into_response())
 }
 

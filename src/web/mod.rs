@@ -44,6 +44,34 @@ impl Choice {
     }
 }
 
+/// A page with a status other than 200: a form refused (422) or in conflict (409).
+pub fn render(
+    status: axum::http::StatusCode,
+    page: impl askama::Template,
+) -> crate::error::AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok((status, axum::response::Html(page.render()?)).into_response())
+}
+
+/// Moves `id` one place up or down in `ids`; false when it is already at that end.
+pub fn shift(ids: &mut [uuid::Uuid], id: uuid::Uuid, up: bool) -> bool {
+    let Some(index) = ids.iter().position(|i| *i == id) else {
+        return false;
+    };
+    let other = if up {
+        index.checked_sub(1)
+    } else {
+        Some(index + 1).filter(|i| *i < ids.len())
+    };
+    match other {
+        Some(other) => {
+            ids.swap(index, other);
+            true
+        }
+        None => false,
+    }
+}
+
 /// Percent-encodes a string for use in a query-string value.
 pub fn url_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -87,6 +115,17 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?} must be refused");
         }
+    }
+
+    #[test]
+    fn shifting_moves_one_place_and_stops_at_the_ends() {
+        let ids: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::new_v4()).collect();
+        let mut moved = ids.clone();
+        assert!(shift(&mut moved, ids[2], true));
+        assert_eq!(moved, [ids[0], ids[2], ids[1]]);
+        assert!(!shift(&mut moved, ids[0], true));
+        assert!(!shift(&mut moved, ids[1], false));
+        assert!(!shift(&mut moved, uuid::Uuid::new_v4(), false));
     }
 
     #[test]
