@@ -160,6 +160,41 @@ async fn fill_date(c: &fantoccini::Client, id: &str, date: chrono::NaiveDate) {
     .unwrap();
 }
 
+/// Signs in through the login form and waits for the portfolio.
+async fn sign_in(c: &fantoccini::Client, server: &TestServer, email: &str) {
+    c.goto(&server.url("/login")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", PASSWORD).await;
+    c.find(Locator::XPath("//button[text()='Se connecter']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
+        .await
+        .unwrap();
+}
+
+/// Creates the product « Aide au Répit » through its form and waits for its sheet.
+async fn create_aide_au_repit(c: &fantoccini::Client, server: &TestServer) {
+    c.goto(&server.url("/produits/nouveau")).await.unwrap();
+    fill(c, "name", "Aide au Répit").await;
+    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
+    choose(c, "typology", "Formulaires et démarches en ligne").await;
+    c.find(Locator::XPath("//button[text()='Enregistrer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
+        .await
+        .unwrap();
+}
+
 async fn choose(c: &fantoccini::Client, id: &str, label: &str) {
     c.find(Locator::Id(id))
         .await
@@ -184,19 +219,7 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
     let browser = Browser::start().await;
     let c = &browser.client;
 
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &editor.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &editor.email).await;
     browser.assert_accessible("the empty portfolio").await;
 
     // A first try with mistakes: the form comes back with messages and what was typed.
@@ -367,19 +390,7 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
     let admin = create_user(&db, Role::Admin, "Alice Martin").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &admin.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &admin.email).await;
 
     c.goto(&server.url("/admin/phases")).await.unwrap();
     browser.assert_accessible("the phases list").await;
@@ -475,33 +486,8 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &pm.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
-    c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Aide au Répit").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &pm.email).await;
+    create_aide_au_repit(c, &server).await;
 
     c.find(Locator::LinkText("Rédiger la vision"))
         .await
@@ -660,33 +646,8 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &pm.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
-    c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Aide au Répit").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &pm.email).await;
+    create_aide_au_repit(c, &server).await;
 
     c.find(Locator::LinkText("Gérer les objectifs et indicateurs"))
         .await
@@ -924,33 +885,8 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &pm.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
-    c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Aide au Répit").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &pm.email).await;
+    create_aide_au_repit(c, &server).await;
     for title in [
         "Réduire l’épuisement des aidants",
         "Faire connaître le service",
@@ -1235,33 +1171,8 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", &pm.email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
-    c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Aide au Répit").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
-        .await
-        .unwrap();
+    sign_in(c, &server, &pm.email).await;
+    create_aide_au_repit(c, &server).await;
 
     c.find(Locator::LinkText("Gérer les personnes et la matrice RACI"))
         .await
