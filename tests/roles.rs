@@ -575,6 +575,17 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
     .await;
     let (_, people) = ids(&app.db).await;
     let id = people[0].0;
+    // The product's people are suggested as owners of indicators and risks.
+    let indicator_form = pm
+        .get(&format!("/produits/{slug}/indicateurs/nouveau"))
+        .await;
+    let html = indicator_form.html();
+    let selector = scraper::Selector::parse("#personnes-produit option").unwrap();
+    let suggested: Vec<&str> = html
+        .select(&selector)
+        .filter_map(|o| o.value().attr("value"))
+        .collect();
+    assert_eq!(suggested, ["Hugo Bernard"]);
     let form = pm
         .get(&format!("/produits/{slug}/roles/personnes/{id}/modifier"))
         .await;

@@ -380,6 +380,11 @@ pub async fn new_form(
         FieldErrors::new(),
         None,
     );
+    page.people = crate::roles::db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     page.from_template = template.map(|t| t.name);
     Ok(Html(page.render()?))
 }
@@ -435,7 +440,7 @@ pub async fn create(
         }
     }
     let selected = form.objective_id.clone();
-    let page = IndicatorFormPage::new(
+    let mut page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
         sheet.names(),
         "Ajouter un indicateur".into(),
@@ -446,6 +451,11 @@ pub async fn create(
         errors,
         None,
     );
+    page.people = crate::roles::db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     render(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
@@ -595,7 +605,7 @@ pub async fn edit_form(
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let form = IndicatorForm::from_indicator(&i);
     let selected = form.objective_id.clone();
-    let page = IndicatorFormPage::new(
+    let mut page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
         sheet.names(),
         format!("Modifier « {} »", i.name),
@@ -606,6 +616,11 @@ pub async fn edit_form(
         FieldErrors::new(),
         None,
     );
+    page.people = crate::roles::db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     Ok(Html(page.render()?))
 }
 
@@ -698,7 +713,7 @@ pub async fn update(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let selected = form.objective_id.clone();
-    let page = IndicatorFormPage::new(
+    let mut page = IndicatorFormPage::new(
         sheet.viewer.layout.clone().in_section("produits"),
         sheet.names(),
         format!("Modifier « {} »", before.name),
@@ -709,6 +724,11 @@ pub async fn update(
         errors,
         conflict,
     );
+    page.people = crate::roles::db::people(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     render(status, page)
 }
 

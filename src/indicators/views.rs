@@ -139,6 +139,8 @@ pub struct IndicatorFormPage {
     pub conflict: Option<Conflict>,
     /// The library template the form was pre-filled from.
     pub from_template: Option<&'static str>,
+    /// The product's people, suggested for the owner.
+    pub people: Vec<String>,
 }
 
 impl IndicatorFormPage {
@@ -208,6 +210,7 @@ impl IndicatorFormPage {
             errors,
             conflict,
             from_template: None,
+            people: Vec::new(),
         }
     }
 }

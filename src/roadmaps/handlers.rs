@@ -690,7 +690,16 @@ pub async fn update_initiative(
     save_initiative(&state, sheet, id, Some(iid), form).await
 }
 
+async fn people(state: &AppState, product_id: Uuid) -> AppResult<Vec<String>> {
+    Ok(crate::roles::db::people(&state.db, product_id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect())
+}
+
 fn risk_page(
+    people: Vec<String>,
     sheet: ProductSheet,
     r: &Roadmap,
     item: Option<Uuid>,
@@ -733,6 +742,7 @@ fn risk_page(
         form,
         errors,
         conflict,
+        people,
     }
 }
 
@@ -752,7 +762,16 @@ pub async fn new_risk(
         ..Default::default()
     };
     Ok(Html(
-        risk_page(sheet, &r, None, form, FieldErrors::new(), None).render()?,
+        risk_page(
+            people(&state, sheet.product.id).await?,
+            sheet,
+            &r,
+            None,
+            form,
+            FieldErrors::new(),
+            None,
+        )
+        .render()?,
     ))
 }
 
@@ -789,7 +808,15 @@ async fn save_risk(
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                risk_page(sheet, &r, item, form, errors, None),
+                risk_page(
+                    people(state, sheet.product.id).await?,
+                    sheet,
+                    &r,
+                    item,
+                    form,
+                    errors,
+                    None,
+                ),
             );
         }
     };
@@ -819,6 +846,7 @@ async fn save_risk(
         return render(
             StatusCode::CONFLICT,
             risk_page(
+                people(state, sheet.product.id).await?,
                 sheet,
                 &fresh,
                 item,
@@ -877,6 +905,7 @@ pub async fn edit_risk(
         .ok_or(AppError::NotFound)?;
     Ok(Html(
         risk_page(
+            people(&state, sheet.product.id).await?,
             sheet,
             &r,
             Some(rid),

@@ -359,6 +359,8 @@ pub struct RiskFormPage {
     pub statuses: Vec<Choice>,
     pub errors: FieldErrors,
     pub conflict: Option<Conflict>,
+    /// The product's people, suggested for the owner.
+    pub people: Vec<String>,
 }
 
 #[derive(Template)]
