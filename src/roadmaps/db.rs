@@ -108,6 +108,18 @@ pub async fn bump(tx: &mut PgConnection, id: Uuid, version: i32) -> sqlx::Result
     Ok(done.rows_affected())
 }
 
+/// A new version after a change that needs no version check (a confirmed deletion), so that
+/// forms opened before it meet the conflict page.
+pub async fn touch(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
+        id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Initiative {
     pub id: Uuid,

@@ -984,12 +984,7 @@ pub async fn delete_initiative(
         .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     db::delete_initiative(&mut tx, id, iid).await?;
-    sqlx::query!(
-        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
+    db::touch(&mut tx, id).await?;
     audit::db::record(
         &mut tx,
         &sheet.viewer.user,
@@ -1049,12 +1044,7 @@ pub async fn delete_risk(
         .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     db::delete_risk(&mut tx, id, rid).await?;
-    sqlx::query!(
-        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
+    db::touch(&mut tx, id).await?;
     audit::db::record(
         &mut tx,
         &sheet.viewer.user,

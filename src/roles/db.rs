@@ -241,6 +241,17 @@ pub async fn bump(tx: &mut PgConnection, product_id: Uuid, version: i32) -> sqlx
     Ok(done.rows_affected())
 }
 
+/// A new matrix version after a change that needs no version check (a confirmed deletion).
+pub async fn touch(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update products set raci_version = raci_version + 1 where id = $1",
+        product_id
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Replaces every cell of the product's matrix.
 pub async fn replace_cells(
     tx: &mut PgConnection,

@@ -541,12 +541,7 @@ pub async fn delete_person(
         .ok_or(AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     db::delete_person(&mut tx, sheet.product.id, id).await?;
-    sqlx::query!(
-        "update products set raci_version = raci_version + 1 where id = $1",
-        sheet.product.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    db::touch(&mut tx, sheet.product.id).await?;
     audit::db::record(
         &mut tx,
         &sheet.viewer.user,
@@ -779,12 +774,7 @@ pub async fn delete_activity(
     let (_, a) = activity(&state, &sheet, id).await?;
     let mut tx = state.db.begin().await?;
     db::delete_activity(&mut tx, sheet.product.id, id).await?;
-    sqlx::query!(
-        "update products set raci_version = raci_version + 1 where id = $1",
-        sheet.product.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    db::touch(&mut tx, sheet.product.id).await?;
     audit::db::record(
         &mut tx,
         &sheet.viewer.user,
