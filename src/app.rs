@@ -6,7 +6,7 @@ use axum::{
     Router,
     extract::{MatchedPath, Request},
     http::{HeaderValue, StatusCode, header},
-    middleware::from_fn_with_state,
+    middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -18,7 +18,6 @@ use sqlx::{
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    csrf::CsrfLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
@@ -30,8 +29,11 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::Span;
 
 use crate::{
-    admin, auth, auth::session_store::PgSessionStore, config::Config, error::AppError, indicators,
-    ops, pages, portfolio, products, roadmaps, roles, vision, web,
+    admin, auth,
+    auth::{hashing::Hasher, session_store::PgSessionStore},
+    config::Config,
+    error::AppError,
+    indicators, ops, pages, portfolio, products, roadmaps, roles, vision, web,
 };
 
 /// Request bodies above this size get the 413 page.
@@ -46,6 +48,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// URL prefix of the static files, including their content version: `/static/1a2b3c4d5e6f`.
     pub assets: Arc<str>,
+    /// Password hashing, bounded in memory and concurrency.
+    pub hasher: Hasher,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -61,6 +65,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             assets: format!("/static/{version}").into(),
+            hasher: Hasher::new(),
         }
     }
 }
@@ -126,16 +131,6 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT));
-    let csrf = CsrfLayer::new()
-        .add_trusted_origin(&config.base_url)
-        .unwrap_or_else(|error| {
-            tracing::warn!(
-                ?error,
-                "BOUSSOLE_BASE_URL is not a usable origin for CSRF protection"
-            );
-            CsrfLayer::new()
-        })
-        .with_rejection_response(|_| AppError::Forbidden.into_response());
     let static_files = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -158,7 +153,8 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&state.assets, static_files)
         .fallback(|| async { AppError::NotFound })
         .layer(sessions)
-        .layer(csrf)
+        .layer(from_fn(web::security::form_bodies_only))
+        .layer(from_fn_with_state(state.clone(), web::security::same_origin_writes))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(CatchPanicLayer::custom(|_| AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()))
@@ -171,7 +167,8 @@ pub fn router(state: AppState) -> Router {
                     let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
                     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("");
                     // The path without its query string: queries may carry tokens.
-                    tracing::info_span!("request", method = %request.method(), route, path = request.uri().path(), request_id)
+                    let path = web::security::loggable_path(request.uri().path());
+                    tracing::info_span!("request", method = %request.method(), route, path = %path, request_id)
                 })
                 .on_request(())
                 .on_response(|response: &Response, latency: Duration, _span: &Span| {

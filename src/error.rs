@@ -36,9 +36,9 @@ pub enum AppError {
     Validation(String),
     #[error("payload too large")]
     PayloadTooLarge,
-    /// Too many attempts; the message says when to try again.
+    /// Too many attempts; the message says when to try again, `Retry-After` in seconds.
     #[error("too many requests")]
-    TooManyRequests(String),
+    TooManyRequests { message: String, retry_after: u64 },
     #[error("service unavailable")]
     Unavailable,
     #[error("database error: {0}")]
@@ -66,7 +66,7 @@ impl AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(e) if is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Render(_) | Self::Internal(_) => {
@@ -80,7 +80,7 @@ impl AppError {
             Self::Conflict(m)
             | Self::BadRequest(m)
             | Self::Validation(m)
-            | Self::TooManyRequests(m) => Some(m.clone()),
+            | Self::TooManyRequests { message: m, .. } => Some(m.clone()),
             _ => None,
         }
     }
@@ -118,6 +118,11 @@ impl IntoResponse for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = status.into_response();
+        if let Self::TooManyRequests { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+        }
         response.extensions_mut().insert(ErrorDetail {
             message: self.user_message(),
         });

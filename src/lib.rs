@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod decode;
 pub mod demo;
 pub mod error;
 pub mod indicators;

@@ -116,7 +116,7 @@ async fn repeated_failures_on_one_account_are_throttled(db: PgPool) {
     let app = TestApp::new(db);
     let user = create_user(&app.db, Role::Editor, "Marie Dupont").await;
     let mut client = app.client();
-    for _ in 0..boussole::auth::handlers::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..boussole::auth::db::MAX_FAILURES_PER_PAIR {
         assert_eq!(
             client
                 .login(&user.email, "mauvais mot de passe")

@@ -170,7 +170,7 @@ async fn many_failures_from_one_address_are_throttled(db: PgPool) {
     let user = create_user(&db, Role::Reader, "Jean Leroy").await;
     let client = server.client();
     // Spread over many accounts, so that only the per-address limit applies.
-    for i in 0..boussole::auth::handlers::MAX_FAILURES_PER_IP {
+    for i in 0..boussole::auth::db::MAX_FAILURES_PER_IP {
         let response = client
             .post(server.url("/login"))
             .form(&[

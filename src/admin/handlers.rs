@@ -33,6 +33,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ht
             role: a.user.role,
             active: a.active,
             created: filters::date_short(a.created_at.date_naive()),
+            recent_failures: a.recent_failures,
         })
         .collect();
     let page = UsersPage {
@@ -95,10 +96,7 @@ pub async fn create(
     }
 
     if let (Some(email), Some(role), true) = (&email, role, errors.is_empty()) {
-        let password = form.password.clone();
-        let hash = tokio::task::spawn_blocking(move || model::hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))??;
+        let hash = state.hasher.hash(form.password.clone()).await?;
         match db::create_user(&state.db, email, display_name, role, &hash).await {
             Ok(_) => {
                 Flash::success(format!("Le compte de {display_name} a été créé."))
@@ -212,5 +210,22 @@ pub async fn reactivate(
         .push(&viewer.session)
         .await
         .map_err(session_error)?;
+    Ok(Redirect::to("/admin/utilisateurs").into_response())
+}
+
+/// Lifts a lock-out after failed logins (the owner asked an administrator).
+pub async fn unlock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    viewer.require_admin()?;
+    db::clear_failures(&state.db, id).await?;
+    Flash::success(
+        "Les échecs de connexion de ce compte sont effacés : il peut se connecter de nouveau.",
+    )
+    .push(&viewer.session)
+    .await
+    .map_err(session_error)?;
     Ok(Redirect::to("/admin/utilisateurs").into_response())
 }

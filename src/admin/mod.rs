@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             "/admin/utilisateurs/{id}/reactiver",
             post(handlers::reactivate),
         )
+        .route("/admin/utilisateurs/{id}/debloquer", post(handlers::unlock))
         .route(
             "/admin/parametres",
             get(settings::show).post(settings::save),

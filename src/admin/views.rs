@@ -13,6 +13,8 @@ pub struct AccountRow {
     pub active: bool,
     pub created: String,
     pub is_me: bool,
+    /// Failed logins within the throttling window (a "Débloquer" button when > 0).
+    pub recent_failures: i64,
 }
 
 #[derive(Template)]

@@ -57,15 +57,16 @@ pub async fn product_history(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Event {
-            at: r.at,
-            actor_name: r.actor_name,
-            action: r.action,
-            changes: serde_json::from_value(r.changes).unwrap_or_default(),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Event {
+                at: r.at,
+                actor_name: r.actor_name,
+                action: r.action,
+                changes: crate::decode::json(r.changes)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Who last changed an entity, and when: shown on the conflict page.

@@ -13,6 +13,8 @@ pub struct Account {
     pub user: User,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Failed logins on this account within the throttling window.
+    pub recent_failures: i64,
 }
 
 struct UserRow {
@@ -22,16 +24,17 @@ struct UserRow {
     role: String,
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        // The check constraint guarantees a known role; reading one we do not know is safest as a reader.
-        let role = Role::parse(&row.role).unwrap_or(Role::Reader);
-        User {
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(row: UserRow) -> sqlx::Result<Self> {
+        let role = crate::decode::known(Role::parse(&row.role), "role", &row.role)?;
+        Ok(User {
             id: row.id,
             email: row.email,
             display_name: row.display_name,
             role,
-        }
+        })
     }
 }
 
@@ -43,7 +46,7 @@ pub async fn find_active_user(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(User::from))
+    row.map(User::try_from).transpose()
 }
 
 /// The active account with this email (any case) and its password hash.
@@ -57,15 +60,16 @@ pub async fn find_credentials(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| {
-        let user = User::from(UserRow {
+    row.map(|r| {
+        let user = User::try_from(UserRow {
             id: r.id,
             email: r.email,
             display_name: r.display_name,
             role: r.role,
-        });
-        (user, r.password_hash)
-    }))
+        })?;
+        Ok((user, r.password_hash))
+    })
+    .transpose()
 }
 
 pub async fn password_hash(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
@@ -74,41 +78,60 @@ pub async fn password_hash(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Op
         .await
 }
 
-pub async fn record_failure(
-    db: impl PgExecutor<'_>,
-    email: &str,
-    client_ip: &str,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "insert into login_failures (email, client_ip) values (lower($1), $2)",
-        email,
-        client_ip
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+/// Failed logins allowed within the window, per (account, address) pair, per address, and per
+/// account from all addresses together. The pair limit is the one people meet: mistyping a
+/// password five times locks that account *from that address* only, so that a stranger
+/// elsewhere cannot lock a colleague out. The address limit stops one machine from guessing
+/// across accounts; the account limit, higher, stops a guess spread over many addresses (its
+/// lock-out lasts one window at most, and an administrator can lift it at once).
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+pub const MAX_FAILURES_PER_IP: i64 = 30;
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 20;
+
+/// Whether a login attempt may check its password.
+#[derive(Debug)]
+pub enum Admission {
+    /// Counted already as a failure; `forget_attempt` removes it if the password was right.
+    Admitted { attempt: i64 },
+    /// Too many failures; the attempt may go on when the oldest failure leaves the window.
+    Refused { until: DateTime<Utc> },
 }
 
-/// Failures in the window for this email and for this address, and when the oldest of them
-/// leaves the window.
-pub struct RecentFailures {
-    pub for_email: i64,
-    pub for_ip: i64,
-    pub email_window_ends: Option<DateTime<Utc>>,
-    pub ip_window_ends: Option<DateTime<Utc>>,
+/// A key for `pg_advisory_xact_lock`, from the SHA-256 of a label.
+fn lock_key(label: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(label.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
 }
 
-pub async fn recent_failures(
-    db: impl PgExecutor<'_>,
-    email: &str,
-    client_ip: &str,
-) -> sqlx::Result<RecentFailures> {
+/// Counts the attempt *before* its password is checked, atomically: attempts on one account
+/// and from one address are serialised by advisory locks (taken in a fixed order), so a burst
+/// of parallel attempts checks at most the limit, whatever the number of instances.
+pub async fn admit_attempt(db: &PgPool, email: &str, client_ip: &str) -> sqlx::Result<Admission> {
+    let mut keys = [
+        lock_key(&format!("login-account:{}", email.to_lowercase())),
+        lock_key(&format!("login-address:{client_ip}")),
+    ];
+    keys.sort_unstable();
+    let mut tx = db.begin().await?;
+    for key in keys {
+        sqlx::query!(
+            r#"select 1 as "locked!" from pg_advisory_xact_lock($1)"#,
+            key
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+    }
     let row = sqlx::query!(
         r#"select
-             count(*) filter (where email = lower($1)) as "for_email!",
-             count(*) filter (where client_ip = $2) as "for_ip!",
-             min(attempted_at) filter (where email = lower($1)) + make_interval(mins => $3) as email_window_ends,
-             min(attempted_at) filter (where client_ip = $2) + make_interval(mins => $3) as ip_window_ends
+             count(*) filter (where email = lower($1) and client_ip = $2) as "pair!",
+             count(*) filter (where client_ip = $2) as "address!",
+             count(*) filter (where email = lower($1)) as "account!",
+             min(attempted_at) filter (where email = lower($1) and client_ip = $2) as pair_oldest,
+             min(attempted_at) filter (where client_ip = $2) as address_oldest,
+             min(attempted_at) filter (where email = lower($1)) as account_oldest
            from login_failures
            where attempted_at > now() - make_interval(mins => $3)
              and (email = lower($1) or client_ip = $2)"#,
@@ -116,14 +139,50 @@ pub async fn recent_failures(
         client_ip,
         THROTTLE_WINDOW_MINUTES,
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(RecentFailures {
-        for_email: row.for_email,
-        for_ip: row.for_ip,
-        email_window_ends: row.email_window_ends,
-        ip_window_ends: row.ip_window_ends,
-    })
+    let window = chrono::Duration::minutes(i64::from(THROTTLE_WINDOW_MINUTES));
+    let until = [
+        (row.pair >= MAX_FAILURES_PER_PAIR, row.pair_oldest),
+        (row.address >= MAX_FAILURES_PER_IP, row.address_oldest),
+        (row.account >= MAX_FAILURES_PER_ACCOUNT, row.account_oldest),
+    ]
+    .into_iter()
+    .filter_map(|(over, oldest)| over.then_some(oldest).flatten())
+    .map(|oldest| oldest + window)
+    .max();
+    if let Some(until) = until {
+        tx.rollback().await?;
+        return Ok(Admission::Refused { until });
+    }
+    let attempt = sqlx::query_scalar!(
+        "insert into login_failures (email, client_ip) values (lower($1), $2) returning id",
+        email,
+        client_ip
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Admission::Admitted { attempt })
+}
+
+/// The password was right: the attempt is not a failure.
+pub async fn forget_attempt(db: impl PgExecutor<'_>, attempt: i64) -> sqlx::Result<()> {
+    sqlx::query!("delete from login_failures where id = $1", attempt)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Lifts the lock-out of an account (an administrator's action): its failures are forgotten.
+pub async fn clear_failures(db: impl PgExecutor<'_>, user_id: Uuid) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from login_failures where email = (select lower(email) from users where id = $1)",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn delete_old_failures(db: &PgPool) -> sqlx::Result<u64> {
@@ -157,23 +216,31 @@ pub async fn create_user(
 
 pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>> {
     let rows = sqlx::query!(
-        "select id, email, display_name, role, active, created_at from users order by active desc, lower(display_name)"
+        r#"select u.id, u.email, u.display_name, u.role, u.active, u.created_at,
+                  (select count(*) from login_failures f
+                   where f.email = lower(u.email)
+                     and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!"
+           from users u
+           order by u.active desc, lower(u.display_name)"#,
+        THROTTLE_WINDOW_MINUTES
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Account {
-            user: User::from(UserRow {
-                id: r.id,
-                email: r.email,
-                display_name: r.display_name,
-                role: r.role,
-            }),
-            active: r.active,
-            created_at: r.created_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Account {
+                user: User::try_from(UserRow {
+                    id: r.id,
+                    email: r.email,
+                    display_name: r.display_name,
+                    role: r.role,
+                })?,
+                active: r.active,
+                created_at: r.created_at,
+                recent_failures: r.recent_failures,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn count_users(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {

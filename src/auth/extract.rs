@@ -20,6 +20,11 @@ use super::{db, model::User, session_store::AUTH_KEY};
 
 /// A session may be idle for 2 hours (cookie expiry) and last 12 hours at most.
 pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
+/// The idle expiry is pushed back by a session write at most this often: a page view that
+/// changes nothing else in the session writes nothing.
+pub const TOUCH_EVERY: Duration = Duration::minutes(5);
+/// Unix time of the last write that pushed the idle expiry back.
+const TOUCHED_KEY: &str = "touched";
 
 /// What the session remembers of a login.
 #[derive(Debug, Serialize, Deserialize)]
@@ -93,6 +98,20 @@ pub async fn current_user(session: &Session, state: &AppState) -> AppResult<Opti
     };
     if user.is_none() {
         session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    let now = Utc::now().timestamp();
+    let touched: i64 = session
+        .get(TOUCHED_KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(auth.since);
+    if now - touched >= TOUCH_EVERY.num_seconds() {
+        // Marks the session modified: saving it moves its idle expiry.
+        session
+            .insert(TOUCHED_KEY, now)
+            .await
+            .map_err(session_error)?;
     }
     Ok(user)
 }

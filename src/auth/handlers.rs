@@ -1,14 +1,12 @@
 //! Login, logout and password change.
 
-use std::sync::LazyLock;
-
 use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::{
@@ -18,22 +16,14 @@ use crate::{
 };
 
 use super::{
-    db,
+    db::{self, Admission},
     extract::{MaybeViewer, SessionAuth, Viewer, session_error},
     model::{self, FieldErrors, PASSWORD_MAX, PASSWORD_MIN},
     session_store::{AUTH_KEY, id_hash},
     views::{LoginPage, PasswordPage},
 };
 
-/// Failed logins allowed per account, and per client address, within the throttling window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_IP: i64 = 30;
-
 pub const LOGIN_FAILED: &str = "Adresse électronique ou mot de passe incorrect.";
-
-/// Verified when the email is unknown, so that a failure takes as long either way.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| model::hash_password("une phrase qui ne sert à rien").unwrap_or_default());
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -76,39 +66,25 @@ pub async fn login(
     let email = form.email.trim().to_owned();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
 
-    let failures = db::recent_failures(&state.db, &email, &ip).await?;
-    let blocked_until = match (
-        failures.for_email >= MAX_FAILURES_PER_ACCOUNT,
-        failures.for_ip >= MAX_FAILURES_PER_IP,
-    ) {
-        (true, true) => failures.email_window_ends.max(failures.ip_window_ends),
-        (true, false) => failures.email_window_ends,
-        (false, true) => failures.ip_window_ends,
-        (false, false) => None,
+    let attempt = match db::admit_attempt(&state.db, &email, &ip).await? {
+        Admission::Admitted { attempt } => attempt,
+        Admission::Refused { until } => return Err(locked_out(until)),
     };
-    if let Some(until) = blocked_until {
-        let minutes = ((until - Utc::now()).num_seconds().max(0) + 59) / 60;
-        let minutes = minutes.max(1);
-        let unit = if minutes > 1 { "minutes" } else { "minute" };
-        return Err(AppError::TooManyRequests(format!(
-            "Trop de tentatives de connexion ont échoué. Réessayez dans {minutes} {unit}."
-        )));
-    }
-
     let credentials = db::find_credentials(&state.db, &email).await?;
-    let password = form.password;
-    let user = tokio::task::spawn_blocking(move || match credentials {
-        Some((user, hash)) => model::verify_password(&password, &hash).then_some(user),
-        None => {
-            model::verify_password(&password, &DUMMY_HASH);
-            None
+    let (user, hash) = match credentials {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = match state.hasher.verify(form.password, hash).await {
+        Ok(matches) => matches,
+        Err(busy @ AppError::TooManyRequests { .. }) => {
+            // Not checked, so not a failure.
+            db::forget_attempt(&state.db, attempt).await?;
+            return Err(busy);
         }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
-
-    let Some(user) = user else {
-        db::record_failure(&state.db, &email, &ip).await?;
+        Err(other) => return Err(other),
+    };
+    let Some(user) = user.filter(|_| matches) else {
         tracing::info!("login failed");
         let page = LoginPage {
             layout: viewer.layout,
@@ -119,6 +95,7 @@ pub async fn login(
         };
         return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
     };
+    db::forget_attempt(&state.db, attempt).await?;
 
     // A new id at login, so that an id planted before login is worthless after it.
     let session = viewer.session;
@@ -135,6 +112,21 @@ pub async fn login(
         .map_err(session_error)?;
     tracing::info!(user_id = %user.id, "login succeeded");
     Ok(Redirect::to(&next).into_response())
+}
+
+/// The lock-out page: when to retry, and who can lift it sooner.
+fn locked_out(until: DateTime<Utc>) -> AppError {
+    let seconds = (until - Utc::now()).num_seconds().max(1);
+    let minutes = ((seconds + 59) / 60).max(1);
+    let unit = if minutes > 1 { "minutes" } else { "minute" };
+    AppError::TooManyRequests {
+        message: format!(
+            "Trop de tentatives de connexion ont échoué. Réessayez dans {minutes} {unit}. \
+             Si vous ne retrouvez pas votre mot de passe, un administrateur de Boussole peut \
+             lever ce blocage tout de suite et vous aider à en choisir un nouveau."
+        ),
+        retry_after: u64::try_from(seconds).unwrap_or(1),
+    }
 }
 
 pub async fn logout(viewer: MaybeViewer) -> AppResult<Response> {
@@ -175,13 +167,8 @@ pub async fn change_password(
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let hash = db::password_hash(&state.db, viewer.user.id)
-        .await?
-        .unwrap_or_default();
-    let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || model::verify_password(&current, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = db::password_hash(&state.db, viewer.user.id).await?;
+    let current_ok = state.hasher.verify(form.current.clone(), hash).await?;
 
     let mut errors = FieldErrors::new();
     if !current_ok {
@@ -200,10 +187,7 @@ pub async fn change_password(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
 
-    let new = form.new;
-    let new_hash = tokio::task::spawn_blocking(move || model::hash_password(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let new_hash = state.hasher.hash(form.new).await?;
     let keep = viewer.session.id().map(|id| id_hash(&id));
     let mut tx = state.db.begin().await?;
     db::set_password(&mut *tx, viewer.user.id, &new_hash).await?;

@@ -4,6 +4,7 @@
 pub mod db;
 pub mod extract;
 pub mod handlers;
+pub mod hashing;
 pub mod model;
 pub mod session_store;
 pub mod views;

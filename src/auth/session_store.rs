@@ -65,8 +65,11 @@ impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let data = serde_json::to_value(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        // A collision of 128-bit random ids is essentially impossible, but never overwrite.
+        // Always a fresh id: a record that once had an id (a session flushed at logout, then
+        // given a flash message) must never come back under it. A collision of 128-bit random
+        // ids is essentially impossible, but never overwrite.
         loop {
+            record.id = Id::default();
             let inserted = sqlx::query!(
                 "insert into sessions (id_hash, user_id, data, expires_at) values ($1, $2, $3, $4)
                  on conflict (id_hash) do nothing",
@@ -81,17 +84,18 @@ impl SessionStore for PgSessionStore {
             if inserted.rows_affected() == 1 {
                 return Ok(());
             }
-            record.id = Id::default();
         }
     }
 
+    /// Updates a live session and never inserts: a session deleted meanwhile (logout, password
+    /// change, deactivation, expiry) stays deleted even if a request that loaded it before
+    /// ends by saving it.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_value(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         sqlx::query!(
-            "insert into sessions (id_hash, user_id, data, expires_at) values ($1, $2, $3, $4)
-             on conflict (id_hash) do update
-             set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
+            "update sessions set user_id = $2, data = $3, expires_at = $4
+             where id_hash = $1 and expires_at > now()",
             id_hash(&record.id),
             user_id(record),
             data,

@@ -6,7 +6,10 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::web::filters;
+use crate::{
+    error::AppResult,
+    web::{csv::CsvWriter, filters},
+};
 
 use super::{
     db::Indicator,
@@ -115,6 +118,10 @@ pub fn plan(
         .into_iter()
         .map(|source| {
             let error = |message: String, source: CsvLine| Planned { source, outcome: Outcome::Error(message), indicator_id: None, point: None, comment: String::new() };
+            let fields = [&source.indicator, &source.date, &source.value, &source.comment];
+            if fields.iter().any(|f| !f.chars().all(crate::web::extract::is_allowed_char)) {
+                return error("Cette ligne contient des caractères de contrôle (invisibles) : retirez-les du fichier.".into(), source);
+            }
             let wanted = source.indicator.trim().to_lowercase();
             let Some(indicator) = indicators.iter().find(|i| i.name.to_lowercase() == wanted) else {
                 let message = if wanted.is_empty() { "Indicateur manquant.".to_owned() } else { format!("Aucun indicateur « {} » dans ce produit.", source.indicator.trim()) };
@@ -155,14 +162,12 @@ fn csv_number(value: f64) -> String {
 }
 
 /// The measurements of these indicators, in the import's format (with a BOM for spreadsheets).
-pub fn export(indicators: &[Indicator]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record(HEADER)?;
+pub fn export(indicators: &[Indicator]) -> AppResult<Vec<u8>> {
+    let mut writer = CsvWriter::new();
+    writer.row(HEADER)?;
     for indicator in indicators {
         for m in &indicator.measurements {
-            writer.write_record([
+            writer.row([
                 indicator.name.as_str(),
                 &filters::date_short(m.date),
                 &csv_number(m.value),
@@ -170,12 +175,7 @@ pub fn export(indicators: &[Indicator]) -> Result<Vec<u8>, csv::Error> {
             ])?;
         }
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    Ok(bytes)
+    writer.into_bytes()
 }
 
 #[cfg(test)]

@@ -166,24 +166,27 @@ pub async fn indicators(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let targets: Vec<TargetJson> = serde_json::from_value(r.targets).unwrap_or_default();
-            Indicator {
+            let targets: Vec<TargetJson> = crate::decode::json(r.targets)?;
+            Ok(Indicator {
                 id: r.id,
                 objective_id: r.objective_id,
                 name: r.name,
-                kind: Kind::parse(&r.kind).unwrap_or(Kind::Success),
+                kind: crate::decode::known(Kind::parse(&r.kind), "kind", &r.kind)?,
                 unit: r.unit,
-                trend: Trend::parse(&r.direction).unwrap_or(Trend::Increase),
+                trend: crate::decode::known(Trend::parse(&r.direction), "direction", &r.direction)?,
                 range: r.range_low.zip(r.range_high),
                 baseline: Point {
                     date: r.baseline_date,
                     value: r.baseline_value,
                 },
-                frequency: Frequency::parse(&r.frequency).unwrap_or(Frequency::Monthly),
-                source: Source::parse(&r.source).unwrap_or(Source::Other),
+                frequency: crate::decode::known(
+                    Frequency::parse(&r.frequency),
+                    "frequency",
+                    &r.frequency,
+                )?,
+                source: crate::decode::known(Source::parse(&r.source), "source", &r.source)?,
                 owner: r.owner,
                 description: r.description,
                 version: r.version,
@@ -194,10 +197,10 @@ pub async fn indicators(
                         value: t.value,
                     })
                     .collect(),
-                measurements: serde_json::from_value(r.measurements).unwrap_or_default(),
-            }
+                measurements: crate::decode::json(r.measurements)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The validated fields of an indicator, as the form gives them.
@@ -389,14 +392,17 @@ pub async fn portfolio_indicators(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let targets: Vec<TargetJson> = serde_json::from_value(r.targets).unwrap_or_default();
-            PortfolioIndicator {
+            let targets: Vec<TargetJson> = crate::decode::json(r.targets)?;
+            Ok(PortfolioIndicator {
                 product_id: r.product_id,
                 spec: Spec {
-                    trend: Trend::parse(&r.direction).unwrap_or(Trend::Increase),
+                    trend: crate::decode::known(
+                        Trend::parse(&r.direction),
+                        "direction",
+                        &r.direction,
+                    )?,
                     range: r.range_low.zip(r.range_high),
                     baseline: Point {
                         date: r.baseline_date,
@@ -409,13 +415,17 @@ pub async fn portfolio_indicators(
                             value: t.value,
                         })
                         .collect(),
-                    frequency: Frequency::parse(&r.frequency).unwrap_or(Frequency::Monthly),
+                    frequency: crate::decode::known(
+                        Frequency::parse(&r.frequency),
+                        "frequency",
+                        &r.frequency,
+                    )?,
                 },
                 latest: r
                     .latest_date
                     .zip(r.latest_value)
                     .map(|(date, value)| Point { date, value }),
-            }
+            })
         })
-        .collect())
+        .collect()
 }

@@ -18,17 +18,20 @@ pub const COMMENT_MAX: usize = 500;
 /// Target rows offered by the form.
 pub const TARGET_ROWS: usize = 3;
 
+use crate::web::form::DateError;
+
 /// A date typed by hand (`31/12/2026`) or by a date input (`2026-12-31`).
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("Saisissez une date.".into());
     }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
-        .map_err(|_| {
+    crate::web::form::calendar_date(raw).map_err(|error| match error {
+        DateError::Invalid => {
             format!("« {raw} » n’est pas une date valide : écrivez-la au format JJ/MM/AAAA.")
-        })
+        }
+        DateError::OutOfRange => format!("« {raw} » : {}.", crate::web::form::YEAR_RANGE_MESSAGE),
+    })
 }
 
 fn text(

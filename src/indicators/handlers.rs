@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{
     extract::{Multipart, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use chrono::{NaiveDate, Utc};
@@ -16,7 +16,9 @@ use crate::{
     error::{AppError, AppResult},
     products::extract::ProductSheet,
     web::render,
-    web::{Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, filters},
+    web::{
+        Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, csv::CsvWriter, filters,
+    },
 };
 
 use super::{
@@ -1021,31 +1023,13 @@ pub async fn library_page(sheet: ProductSheet) -> AppResult<Html<String>> {
 
 // ---- CSV ----
 
-fn csv_response(bytes: Vec<u8>, filename: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-fn csv_error(e: csv::Error) -> AppError {
-    AppError::Internal(e.into())
-}
-
 pub async fn export_product(
     State(state): State<AppState>,
     sheet: ProductSheet,
 ) -> AppResult<Response> {
     let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
-    let bytes = csv_io::export(&indicators).map_err(csv_error)?;
-    Ok(csv_response(
+    let bytes = csv_io::export(&indicators)?;
+    Ok(crate::web::csv::download(
         bytes,
         &format!(
             "mesures-{}-{}.csv",
@@ -1061,9 +1045,9 @@ pub async fn export_indicator(
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     let i = indicator(&state, &sheet, id).await?;
-    let bytes = csv_io::export(std::slice::from_ref(&i)).map_err(csv_error)?;
+    let bytes = csv_io::export(std::slice::from_ref(&i))?;
     let slug = crate::products::model::slugify(&i.name);
-    Ok(csv_response(
+    Ok(crate::web::csv::download(
         bytes,
         &format!("mesures-{slug}-{}.csv", today().format("%Y-%m-%d")),
     ))
@@ -1075,27 +1059,17 @@ pub async fn example(State(state): State<AppState>, sheet: ProductSheet) -> AppR
         .first()
         .map(|i| i.name.clone())
         .unwrap_or_else(|| "Satisfaction des utilisateurs".into());
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record(csv_io::HEADER).map_err(csv_error)?;
-    writer
-        .write_record([
-            name.as_str(),
-            "31/01/2026",
-            "7,4",
-            "Enquête JDMA de janvier",
-        ])
-        .map_err(csv_error)?;
-    writer
-        .write_record([name.as_str(), "28/02/2026", "7,6", ""])
-        .map_err(csv_error)?;
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    Ok(csv_response(bytes, "exemple-mesures.csv"))
+    let mut writer = CsvWriter::new();
+    writer.row(csv_io::HEADER)?;
+    writer.row([
+        name.as_str(),
+        "31/01/2026",
+        "7,4",
+        "Enquête JDMA de janvier",
+    ])?;
+    writer.row([name.as_str(), "28/02/2026", "7,6", ""])?;
+    let bytes = writer.into_bytes()?;
+    Ok(crate::web::csv::download(bytes, "exemple-mesures.csv"))
 }
 
 #[derive(Deserialize, Default)]

@@ -29,8 +29,7 @@ pub async fn rows(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let vision = VisionText {
                 statement: r.statement,
@@ -40,19 +39,23 @@ pub async fn rows(
                 solution: r.solution,
                 impact: r.impact,
             };
-            Row {
+            Ok(Row {
                 id: r.id,
                 slug: r.slug,
                 name: r.name,
                 description: r.description,
                 direction_id: r.direction_id,
                 direction: r.direction,
-                typology: Typology::parse(&r.typology).unwrap_or(Typology::Dossiers),
+                typology: crate::decode::known(
+                    Typology::parse(&r.typology),
+                    "typology",
+                    &r.typology,
+                )?,
                 phase_id: r.phase_id,
                 phase: r.phase,
                 phase_position: r.phase_position,
                 phase_since: r.phase_since,
-                rgaa: Rgaa::parse(&r.rgaa).unwrap_or(Rgaa::Non),
+                rgaa: crate::decode::known(Rgaa::parse(&r.rgaa), "rgaa", &r.rgaa)?,
                 dsfr: r.dsfr,
                 homologated: r.homologated,
                 rgpd_register: r.rgpd_register,
@@ -63,7 +66,7 @@ pub async fn rows(
                 indicators: Default::default(),
                 roadmap: Default::default(),
                 raci_problems: None,
-            }
+            })
         })
-        .collect())
+        .collect()
 }

@@ -8,8 +8,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::State,
-    http::header,
-    response::{Html, IntoResponse, Response},
+    response::{Html, Response},
     routing::get,
 };
 use chrono::{NaiveDate, Utc};
@@ -17,9 +16,9 @@ use chrono::{NaiveDate, Utc};
 use crate::{
     app::AppState,
     auth::{Viewer, model::Role},
-    error::{AppError, AppResult},
+    error::AppResult,
     products::{self, model::Typology},
-    web::{Choice, Layout, Query},
+    web::{Choice, Layout, Query, csv::CsvWriter},
 };
 
 use model::{Column, DashboardQuery, Filters, Selection};
@@ -283,15 +282,6 @@ fn roadmap_state(
     }
 }
 
-/// Protects spreadsheet users: a cell starting like a formula is read as text.
-fn csv_safe(value: String) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value
-    }
-}
-
 async fn export(
     State(state): State<AppState>,
     _viewer: Viewer,
@@ -300,46 +290,10 @@ async fn export(
     let filters = Filters::parse(&query);
     let Selection { rows, .. } = model::select(rows(&state).await?, &filters);
     let today = today();
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    let internal = |e: csv::Error| AppError::Internal(e.into());
-    writer
-        .write_record(Column::ALL.map(Column::label))
-        .map_err(internal)?;
+    let mut writer = CsvWriter::new();
+    writer.row(Column::ALL.map(Column::label))?;
     for row in &rows {
-        writer
-            .write_record(Column::ALL.map(|c| csv_safe(c.text(row, today))))
-            .map_err(internal)?;
+        writer.row(Column::ALL.map(|c| c.text(row, today)))?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    // A byte-order mark, so that spreadsheets read the accents as UTF-8.
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    let filename = format!("portefeuille-{}.csv", today.format("%Y-%m-%d"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formula_like_cells_are_neutralised() {
-        assert_eq!(
-            super::csv_safe("=HYPERLINK(\"x\")".into()),
-            "'=HYPERLINK(\"x\")"
-        );
-        assert_eq!(super::csv_safe("Démarches".into()), "Démarches");
-    }
+    writer.into_download(&format!("portefeuille-{}.csv", today.format("%Y-%m-%d")))
 }

@@ -51,31 +51,38 @@ pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<O
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| Product {
-        id: r.id,
-        input: ProductInput {
-            name: r.name,
-            slug: r.slug,
-            description: r.description,
-            direction_id: r.direction_id,
-            typology: Typology::parse(&r.typology).unwrap_or(Typology::Dossiers),
-            public_url: r.public_url,
-            repository_url: r.repository_url,
-            stats_url: r.stats_url,
-            rgaa: Rgaa::parse(&r.rgaa).unwrap_or(Rgaa::Non),
-            dsfr: r.dsfr,
-            homologated: r.homologated,
-            homologation_date: r.homologation_date,
-            rgpd_register: r.rgpd_register,
-        },
-        direction_name: r.direction_name,
-        phase_id: r.phase_id,
-        phase_name: r.phase_name,
-        phase_since: r.phase_since,
-        archived: r.archived_at.is_some(),
-        version: r.version,
-        updated_at: r.updated_at,
-    }))
+    row.map(|r| {
+        Ok(Product {
+            id: r.id,
+            input: ProductInput {
+                name: r.name,
+                slug: r.slug,
+                description: r.description,
+                direction_id: r.direction_id,
+                typology: crate::decode::known(
+                    Typology::parse(&r.typology),
+                    "typology",
+                    &r.typology,
+                )?,
+                public_url: r.public_url,
+                repository_url: r.repository_url,
+                stats_url: r.stats_url,
+                rgaa: crate::decode::known(Rgaa::parse(&r.rgaa), "rgaa", &r.rgaa)?,
+                dsfr: r.dsfr,
+                homologated: r.homologated,
+                homologation_date: r.homologation_date,
+                rgpd_register: r.rgpd_register,
+            },
+            direction_name: r.direction_name,
+            phase_id: r.phase_id,
+            phase_name: r.phase_name,
+            phase_since: r.phase_since,
+            archived: r.archived_at.is_some(),
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+    })
+    .transpose()
 }
 
 /// The current slug of the product that used to be reached at `old`.

@@ -357,7 +357,8 @@ impl ProductForm {
                 None => {
                     errors.insert(
                         "homologation_date",
-                        "Saisissez une date valide, au format JJ/MM/AAAA.".into(),
+                        "Saisissez une date valide, au format JJ/MM/AAAA, entre 1900 et 2200."
+                            .into(),
                     );
                     None
                 }
@@ -390,12 +391,9 @@ impl ProductForm {
     }
 }
 
-/// `2026-11-30` (date input) or `30/11/2026` (typed by hand).
+/// `2026-11-30` (date input) or `30/11/2026` (typed by hand), years 1900–2200.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
-        .ok()
+    crate::web::form::calendar_date(raw).ok()
 }
 
 /// An optional web address: empty is fine; otherwise http(s) with a host.
@@ -523,7 +521,7 @@ impl PhaseForm {
             None => {
                 errors.insert(
                     "changed_on",
-                    "Saisissez une date valide, au format JJ/MM/AAAA.".into(),
+                    "Saisissez une date valide, au format JJ/MM/AAAA, entre 1900 et 2200.".into(),
                 );
                 None
             }

@@ -145,21 +145,26 @@ pub async fn initiatives(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Initiative {
-            id: r.id,
-            title: r.title,
-            description: r.description,
-            kind: InitiativeKind::parse(&r.kind).unwrap_or(InitiativeKind::Action),
-            status: InitiativeStatus::parse(&r.status).unwrap_or(InitiativeStatus::Planned),
-            objective_id: r.objective_id,
-            starts_on: r.starts_on,
-            ends_on: r.ends_on,
-            milestone_on: r.milestone_on,
-            milestone: r.milestone,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Initiative {
+                id: r.id,
+                title: r.title,
+                description: r.description,
+                kind: crate::decode::known(InitiativeKind::parse(&r.kind), "kind", &r.kind)?,
+                status: crate::decode::known(
+                    InitiativeStatus::parse(&r.status),
+                    "status",
+                    &r.status,
+                )?,
+                objective_id: r.objective_id,
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+                milestone_on: r.milestone_on,
+                milestone: r.milestone,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn save_initiative(
@@ -246,19 +251,24 @@ pub async fn risks(db: impl PgExecutor<'_>, roadmap_id: Uuid) -> sqlx::Result<Ve
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Risk {
-            id: r.id,
-            kind: RiskKind::parse(&r.kind).unwrap_or(RiskKind::Risk),
-            description: r.description,
-            owner: r.owner,
-            likelihood: Level::parse(&r.likelihood).unwrap_or(Level::Medium),
-            impact: Level::parse(&r.impact).unwrap_or(Level::Medium),
-            mitigation: r.mitigation,
-            status: RiskStatus::parse(&r.status).unwrap_or(RiskStatus::Open),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Risk {
+                id: r.id,
+                kind: crate::decode::known(RiskKind::parse(&r.kind), "kind", &r.kind)?,
+                description: r.description,
+                owner: r.owner,
+                likelihood: crate::decode::known(
+                    Level::parse(&r.likelihood),
+                    "likelihood",
+                    &r.likelihood,
+                )?,
+                impact: crate::decode::known(Level::parse(&r.impact), "impact", &r.impact)?,
+                mitigation: r.mitigation,
+                status: crate::decode::known(RiskStatus::parse(&r.status), "status", &r.status)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn save_risk(

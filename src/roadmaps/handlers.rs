@@ -1247,9 +1247,11 @@ pub async fn public(
     Query(query): Query<ViewQuery>,
 ) -> AppResult<Response> {
     if db::hit(&state.db, &ip).await? > PUBLIC_RATE_LIMIT {
-        return Err(AppError::TooManyRequests(
-            "Trop de consultations depuis votre adresse : réessayez dans une minute.".into(),
-        ));
+        return Err(AppError::TooManyRequests {
+            message: "Trop de consultations depuis votre adresse : réessayez dans une minute."
+                .into(),
+            retry_after: 60,
+        });
     }
     let layout = Layout::public(&state.assets);
     // Any malformed token is simply unknown: the same page as a revoked or expired one.

@@ -98,6 +98,7 @@ pub fn parse_month(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(&format!("01/{raw}"), "%d/%m/%Y"))
         .ok()
+        .filter(|month| crate::web::form::year_in_range(*month))
 }
 
 impl Window {
@@ -297,6 +298,7 @@ mod tests {
         assert_eq!(parse_month("2027-02"), Some(day(2027, 2, 1)));
         assert_eq!(parse_month("02/2027"), Some(day(2027, 2, 1)));
         assert_eq!(parse_month("13/2027"), None);
+        assert_eq!(parse_month("9999-12"), None);
     }
 
     #[test]

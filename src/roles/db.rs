@@ -42,20 +42,21 @@ pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<V
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Person {
-            id: r.id,
-            name: r.name,
-            organisation: r.organisation,
-            team: Team::parse(&r.team).unwrap_or(Team::Other),
-            role_title: r.role_title,
-            allocation: r.allocation,
-            expectations: r.expectations,
-            email: r.email,
-            user_id: r.user_id,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Person {
+                id: r.id,
+                name: r.name,
+                organisation: r.organisation,
+                team: crate::decode::known(Team::parse(&r.team), "team", &r.team)?,
+                role_title: r.role_title,
+                allocation: r.allocation,
+                expectations: r.expectations,
+                email: r.email,
+                user_id: r.user_id,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn save_person(

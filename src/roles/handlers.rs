@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::{
     extract::State,
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{
     indicators::views::ConfirmDeletePage,
     products::extract::ProductSheet,
     web::render,
-    web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict},
+    web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict, csv::CsvWriter},
 };
 
 use super::{
@@ -800,17 +800,14 @@ pub async fn export(State(state): State<AppState>, sheet: ProductSheet) -> AppRe
     let people = db::people(&state.db, sheet.product.id).await?;
     let activities = db::activities(&state.db, sheet.product.id).await?;
     let cells = db::cells(&state.db, sheet.product.id).await?;
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    let internal = |e: csv::Error| AppError::Internal(e.into());
+    let mut writer = CsvWriter::new();
     let mut header = vec!["Activité".to_owned()];
     header.extend(
         people
             .iter()
             .map(|p| format!("{} ({})", p.name, p.team.label())),
     );
-    writer.write_record(&header).map_err(internal)?;
+    writer.row(&header)?;
     for a in &activities {
         let mut row = vec![a.name.clone()];
         row.extend(people.iter().map(|p| {
@@ -819,27 +816,9 @@ pub async fn export(State(state): State<AppState>, sheet: ProductSheet) -> AppRe
                 .map(|l| l.code().to_owned())
                 .unwrap_or_default()
         }));
-        writer.write_record(&row).map_err(internal)?;
+        writer.row(&row)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    let mut bytes = "\u{feff}".as_bytes().to_vec();
-    bytes.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"raci-{}.csv\"",
-                    sheet.product.input.slug
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    writer.into_download(&format!("raci-{}.csv", sheet.product.input.slug))
 }
 
 /// The product sheet's roles section.

@@ -39,11 +39,17 @@ pub async fn render_error_pages(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let response = next.run(request).await;
-    let status = response.status();
+    let mut status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || !is_bare(&response) {
         return response;
     }
     let detail = response.extensions().get::<ErrorDetail>().cloned();
+    // Every error of ours carries an `ErrorDetail`, panics included; the one bare 500 is the
+    // session layer's, when it cannot save the session — that is, when the database is away.
+    if status == StatusCode::INTERNAL_SERVER_ERROR && detail.is_none() {
+        tracing::warn!("the session could not be saved: database unavailable");
+        status = StatusCode::SERVICE_UNAVAILABLE;
+    }
     let (title, explanation) = describe(status);
     let page = ErrorPage {
         layout: Layout::new(&state.assets, None, Vec::new()),

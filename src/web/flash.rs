@@ -41,8 +41,13 @@ impl Flash {
         session.insert(KEY, queued).await
     }
 
-    /// Removes and returns the queued messages.
+    /// Removes and returns the queued messages. Taking nothing leaves the session untouched,
+    /// so that a page view with no message writes nothing.
     pub async fn take(session: &Session) -> Result<Vec<Flash>, tower_sessions::session::Error> {
-        Ok(session.remove(KEY).await?.unwrap_or_default())
+        let queued: Option<Vec<Flash>> = session.get(KEY).await?;
+        match queued {
+            Some(_) => Ok(session.remove(KEY).await?.unwrap_or_default()),
+            None => Ok(Vec::new()),
+        }
     }
 }

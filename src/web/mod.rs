@@ -2,10 +2,12 @@
 //! security headers and French formatting.
 
 pub mod conflict;
+pub mod csv;
 pub mod errors;
 pub mod extract;
 pub mod filters;
 pub mod flash;
+pub mod form;
 pub mod layout;
 pub mod security;
 

@@ -1,0 +1,56 @@
+//! Small pieces shared by the forms of every domain.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Dates people type are between these years: enough for any product's history and plans,
+/// and far from what PostgreSQL or a chart could mishandle (year 0, 9999…).
+pub const YEAR_MIN: i32 = 1900;
+pub const YEAR_MAX: i32 = 2200;
+
+pub const YEAR_RANGE_MESSAGE: &str = "l’année doit être comprise entre 1900 et 2200";
+
+/// Why a date was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DateError {
+    /// Not a date in either format (`2026-02-30`, `demain`).
+    Invalid,
+    /// A real date, outside the years 1900–2200.
+    OutOfRange,
+}
+
+pub fn year_in_range(date: NaiveDate) -> bool {
+    (YEAR_MIN..=YEAR_MAX).contains(&date.year())
+}
+
+/// A date from a date input (`2026-11-30`) or typed by hand (`30/11/2026`), years 1900–2200.
+pub fn calendar_date(raw: &str) -> Result<NaiveDate, DateError> {
+    let raw = raw.trim();
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .map_err(|_| DateError::Invalid)?;
+    if year_in_range(date) {
+        Ok(date)
+    } else {
+        Err(DateError::OutOfRange)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_in_both_formats_within_the_years_allowed() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(calendar_date("2026-11-30"), Ok(day));
+        assert_eq!(calendar_date(" 30/11/2026 "), Ok(day));
+        assert_eq!(calendar_date("2026-02-30"), Err(DateError::Invalid));
+        assert_eq!(calendar_date("0000-00-00"), Err(DateError::Invalid));
+        assert_eq!(calendar_date("-0001-01-01"), Err(DateError::OutOfRange));
+        assert_eq!(calendar_date("9999-12-31"), Err(DateError::OutOfRange));
+        assert_eq!(calendar_date("1899-12-31"), Err(DateError::OutOfRange));
+        assert_eq!(calendar_date("1900-01-01").map(|d| d.year()), Ok(1900));
+        assert_eq!(calendar_date("2200-12-31").map(|d| d.year()), Ok(2200));
+        assert_eq!(calendar_date(""), Err(DateError::Invalid));
+    }
+}
