@@ -388,19 +388,42 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
     )
     .await;
 
-    let too_long = pm
-        .post(
-            &format!("{url}/partages"),
-            &[("label", "Trop"), ("days", "999"), ("cible", "courante")],
-        )
-        .await;
-    assert_eq!(too_long.status, StatusCode::SEE_OTHER);
-    assert!(
-        pm.get(&url)
-            .await
-            .text(".fr-alert")
-            .contains("entre 1 et 180 jours")
-    );
+    // A validity out of bounds: the form comes back with the error by the field, what was typed
+    // kept, and the error summary focused.
+    for days in ["999", "0", "NaN"] {
+        let page = pm.get(&url).await;
+        let refused = pm
+            .submit(
+                &page,
+                "form[action$='/partages']",
+                &[("label", "Trop"), ("days", days), ("cible", "courante")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+        assert!(
+            refused
+                .text("#days-erreur")
+                .contains("entre 1 et 180 jours")
+        );
+        assert_eq!(field_value(&refused, "label").as_deref(), Some("Trop"));
+        assert_eq!(field_value(&refused, "days").as_deref(), Some(days));
+        let html = refused.html();
+        let summary = html
+            .select(&scraper::Selector::parse("#partage-erreurs[autofocus]").unwrap())
+            .next()
+            .expect("a focused error summary");
+        assert!(summary.html().contains("href=\"#days\""));
+        assert!(
+            html.select(&scraper::Selector::parse("#cible-courante[checked]").unwrap())
+                .next()
+                .is_some()
+        );
+    }
+    let links: i64 = sqlx::query_scalar("select count(*) from share_links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(links, 0);
 
     pm.post(
         &format!("{url}/partages"),

@@ -350,19 +350,33 @@ async fn activities_are_added_renamed_reordered_and_removed(db: PgPool) {
         "100",
     )
     .await;
-    let empty = pm
-        .post(
-            &format!("/produits/{slug}/roles/activites"),
-            &[("name", "  ")],
-        )
-        .await;
+    // The matrix page links to a page of its own for a new activity; its form, as rendered,
+    // is what the handler reads.
+    let roles = pm.get(&format!("/produits/{slug}/roles")).await;
+    let link = roles
+        .html()
+        .select(&scraper::Selector::parse("a[href$='/roles/activites/nouvelle']").unwrap())
+        .next()
+        .expect("a link to add an activity")
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let form = pm.get(&link).await;
+    let empty = pm.submit(&form, "main form", &[("name", "  ")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(empty.text("#activity-erreur"), "Nommez l’activité.");
-    pm.post(
-        &format!("/produits/{slug}/roles/activites"),
-        &[("name", "Recette fonctionnelle")],
-    )
-    .await;
+    assert_eq!(empty.text("#name-erreur"), "Nommez l’activité.");
+    let added = pm
+        .submit(&empty, "main form", &[("name", "Recette fonctionnelle")])
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert!(
+        pm.get(&format!("/produits/{slug}/roles"))
+            .await
+            .texts("#matrice tbody th")
+            .iter()
+            .any(|t| t.starts_with("Recette fonctionnelle"))
+    );
     let (activities, _) = ids(&app.db).await;
     let last = *activities.last().unwrap();
     pm.post(

@@ -219,21 +219,67 @@ pub async fn show(
     Query(query): Query<ViewQuery>,
 ) -> AppResult<Html<String>> {
     let (all, r) = roadmap(&state, &sheet, id).await?;
-    let roadmap_view = view(&state, sheet.product.id, &all, &r, scale(&query)).await?;
+    // The link just created is shown once; taking it writes the session only when it is there.
+    let pending: Option<String> = sheet
+        .viewer
+        .session
+        .get(NEW_LINK_KEY)
+        .await
+        .map_err(session_error)?;
+    let new_link = match pending {
+        Some(_) => sheet
+            .viewer
+            .session
+            .remove(NEW_LINK_KEY)
+            .await
+            .map_err(session_error)?,
+        None => None,
+    };
+    let page = roadmap_page(&state, sheet, all, r, scale(&query), new_link, None).await?;
+    Ok(Html(page.render()?))
+}
+
+/// What was typed in the share form, kept when it is refused.
+pub struct ShareInput {
+    pub label: String,
+    pub days: String,
+    pub cible: String,
+    pub error: String,
+}
+
+async fn roadmap_page(
+    state: &AppState,
+    sheet: ProductSheet,
+    all: Vec<Roadmap>,
+    r: Roadmap,
+    scale: Scale,
+    new_link: Option<String>,
+    refused: Option<ShareInput>,
+) -> AppResult<RoadmapPage> {
+    let roadmap_view = view(state, sheet.product.id, &all, &r, scale).await?;
     let links = if sheet.can_edit {
         db::links(&state.db, sheet.product.id).await?
     } else {
         Vec::new()
     };
-    let new_link: Option<String> = sheet
-        .viewer
-        .session
-        .remove(NEW_LINK_KEY)
-        .await
-        .map_err(session_error)?;
+    let max_days = db::share_max_days(&state.db).await?;
     let now = Utc::now();
     let (slug, name) = sheet.names();
-    let page = RoadmapPage {
+    let (share_label, share_days, share_current, share_error) = match refused {
+        Some(input) => (
+            input.label,
+            input.days,
+            input.cible == "courante",
+            Some(input.error),
+        ),
+        None => (
+            String::new(),
+            DEFAULT_SHARE_DAYS.min(max_days).to_string(),
+            false,
+            None,
+        ),
+    };
+    Ok(RoadmapPage {
         roadmaps: past_list(&all),
         version: r.version,
         links: links
@@ -271,19 +317,19 @@ pub async fn show(
             })
             .collect(),
         new_link,
-        share_days: DEFAULT_SHARE_DAYS.min(db::share_max_days(&state.db).await?),
-        share_max_days: db::share_max_days(&state.db).await?,
-        share_label: String::new(),
-        share_error: None,
+        share_days,
+        share_max_days: max_days,
+        share_label,
+        share_current,
+        share_error,
         base: format!("/produits/{}/roadmaps/{}", sheet.product.input.slug, r.id),
-        days_hint: format!("{} jours au plus.", db::share_max_days(&state.db).await?),
+        days_hint: format!("Entre 1 et {max_days} jours."),
         can_edit: sheet.can_edit,
         roadmap: roadmap_view,
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
         name,
-    };
-    Ok(Html(page.render()?))
+    })
 }
 
 /// The product sheet's roadmap section: the current roadmap, if any.
@@ -1090,11 +1136,17 @@ pub async fn create_link(
     let days = match form.days.trim().parse::<i64>() {
         Ok(d) if (1..=max).contains(&d) => d,
         _ => {
-            let message = format!(
-                "Choisissez une durée de validité entre 1 et {max} jours (maximum fixé par l’administration)."
+            let error = format!(
+                "Saisissez une validité du lien entre 1 et {max} jours (maximum fixé par l’administration)."
             );
-            sheet.flash(Flash::error(message)).await?;
-            return Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response());
+            let input = ShareInput {
+                label: form.label,
+                days: form.days,
+                cible: form.cible,
+                error,
+            };
+            let page = roadmap_page(&state, sheet, all, r, Scale::Month, None, Some(input)).await?;
+            return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
     let target = if form.cible == "courante" {
@@ -1156,7 +1208,6 @@ pub async fn create_link(
         .insert(NEW_LINK_KEY, url)
         .await
         .map_err(session_error)?;
-    let _ = all;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
 }
 

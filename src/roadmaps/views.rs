@@ -275,9 +275,12 @@ pub struct RoadmapPage {
     pub roadmaps: Vec<PastRoadmap>,
     pub links: Vec<LinkRow>,
     pub new_link: Option<String>,
-    pub share_days: i64,
+    pub share_days: String,
     pub share_max_days: i64,
     pub share_label: String,
+    /// The link shows "the current roadmap" rather than this one.
+    pub share_current: bool,
+    /// Why the validity typed was refused.
     pub share_error: Option<String>,
     /// `/produits/{slug}/roadmaps/{id}`
     pub base: String,

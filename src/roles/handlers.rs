@@ -38,8 +38,6 @@ struct PageState<'a> {
     version: String,
     form_error: Option<String>,
     conflict: Option<Conflict>,
-    activity_name: String,
-    activity_error: Option<String>,
 }
 
 async fn roles_page(
@@ -161,8 +159,6 @@ async fn roles_page(
         version: s.version,
         form_error: s.form_error,
         conflict: s.conflict,
-        activity_name: s.activity_name,
-        activity_error: s.activity_error,
         can_edit: sheet.can_edit,
         layout: sheet.viewer.layout.in_section("produits"),
         slug,
@@ -183,8 +179,6 @@ pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppRes
             version,
             form_error: None,
             conflict: None,
-            activity_name: String::new(),
-            activity_error: None,
         },
     )
     .await?;
@@ -251,8 +245,6 @@ pub async fn save_matrix(
                     version: form.version.clone(),
                     form_error: Some(message),
                     conflict: None,
-                    activity_name: String::new(),
-                    activity_error: None,
                 },
             )
             .await?;
@@ -279,8 +271,6 @@ pub async fn save_matrix(
                 version: fresh.to_string(),
                 form_error: None,
                 conflict: Some(conflict),
-                activity_name: String::new(),
-                activity_error: None,
             },
         )
         .await?;
@@ -578,6 +568,24 @@ fn activity_name(raw: &str) -> Result<String, String> {
     }
 }
 
+/// The page adding an activity: apart from the matrix, so that letters typed there and not
+/// yet saved are never dropped by it.
+pub async fn new_activity_form(sheet: ProductSheet) -> AppResult<Html<String>> {
+    sheet.require_edit()?;
+    let (slug, name) = sheet.names();
+    Ok(Html(
+        ActivityFormPage {
+            layout: sheet.viewer.layout.in_section("produits"),
+            slug,
+            name,
+            id: None,
+            activity: String::new(),
+            error: None,
+        }
+        .render()?,
+    ))
+}
+
 pub async fn add_activity(
     State(state): State<AppState>,
     sheet: ProductSheet,
@@ -587,23 +595,15 @@ pub async fn add_activity(
     let name = match activity_name(&form.name) {
         Ok(name) => name,
         Err(message) => {
-            let saved = db::cells(&state.db, sheet.product.id).await?;
-            let version = db::raci_version(&state.db, sheet.product.id)
-                .await?
-                .to_string();
-            let page = roles_page(
-                &state,
-                sheet,
-                PageState {
-                    shown: Shown::Saved(&saved),
-                    version,
-                    form_error: None,
-                    conflict: None,
-                    activity_name: form.name,
-                    activity_error: Some(message),
-                },
-            )
-            .await?;
+            let (slug, product) = sheet.names();
+            let page = ActivityFormPage {
+                layout: sheet.viewer.layout.in_section("produits"),
+                slug,
+                name: product,
+                id: None,
+                activity: form.name,
+                error: Some(message),
+            };
             return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
@@ -653,7 +653,7 @@ pub async fn edit_activity(
             layout: sheet.viewer.layout.in_section("produits"),
             slug,
             name,
-            id: id.to_string(),
+            id: Some(id.to_string()),
             activity: a.name,
             error: None,
         }
@@ -677,7 +677,7 @@ pub async fn rename_activity(
                 layout: sheet.viewer.layout.in_section("produits"),
                 slug,
                 name: product,
-                id: id.to_string(),
+                id: Some(id.to_string()),
                 activity: form.name,
                 error: Some(message),
             };

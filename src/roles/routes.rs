@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/produits/{slug}/roles/activites", post(h::add_activity))
         .route(
+            "/produits/{slug}/roles/activites/nouvelle",
+            get(h::new_activity_form),
+        )
+        .route(
             "/produits/{slug}/roles/activites/{id}/modifier",
             get(h::edit_activity).post(h::rename_activity),
         )

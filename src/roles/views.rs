@@ -67,8 +67,6 @@ pub struct RolesPage {
     pub version: String,
     pub form_error: Option<String>,
     pub conflict: Option<Conflict>,
-    pub activity_name: String,
-    pub activity_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -92,7 +90,8 @@ pub struct ActivityFormPage {
     pub layout: Layout,
     pub slug: String,
     pub name: String,
-    pub id: String,
+    /// The activity renamed; `None` on the page adding one.
+    pub id: Option<String>,
     pub activity: String,
     pub error: Option<String>,
 }

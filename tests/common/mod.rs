@@ -360,3 +360,61 @@ pub fn field_value(page: &Page, id: &str) -> Option<String> {
         _ => element.value().attr("value").map(str::to_owned),
     }
 }
+
+/// The fields of the first form matching `selector` as the page renders them: its action and
+/// every named input (checked boxes and radios only), select (selected option) and textarea.
+pub fn form_fields(page: &Page, selector: &str) -> (String, Vec<(String, String)>) {
+    let html = page.html();
+    let form = html
+        .select(&Selector::parse(selector).unwrap())
+        .next()
+        .unwrap_or_else(|| panic!("no form {selector} on the page"));
+    let action = form.value().attr("action").unwrap_or_default().to_owned();
+    let mut fields = Vec::new();
+    for element in
+        form.select(&Selector::parse("input[name], select[name], textarea[name]").unwrap())
+    {
+        let name = element.value().attr("name").unwrap().to_owned();
+        let value = match element.value().name() {
+            "textarea" => element.text().collect(),
+            "select" => element
+                .select(&Selector::parse("option[selected]").unwrap())
+                .next()
+                .and_then(|o| o.value().attr("value").map(str::to_owned))
+                .unwrap_or_default(),
+            _ => {
+                let kind = element.value().attr("type").unwrap_or("text");
+                if matches!(kind, "checkbox" | "radio") && element.value().attr("checked").is_none()
+                {
+                    continue;
+                }
+                if matches!(kind, "submit" | "button" | "file") {
+                    continue;
+                }
+                element.value().attr("value").unwrap_or_default().to_owned()
+            }
+        };
+        fields.push((name, value));
+    }
+    (action, fields)
+}
+
+impl Client {
+    /// Submits the form `selector` of `page` as rendered, with `changes` typed into its fields
+    /// (a field the form does not have is a test failure: the page and the handler disagree).
+    pub async fn submit(&mut self, page: &Page, selector: &str, changes: &[(&str, &str)]) -> Page {
+        let (action, mut fields) = form_fields(page, selector);
+        for (name, value) in changes {
+            let field = fields
+                .iter_mut()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("the form {selector} has no field {name}"));
+            field.1 = (*value).to_owned();
+        }
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.post(&action, &pairs).await
+    }
+}
