@@ -19,8 +19,9 @@ pub enum AppError {
     #[error("forbidden")]
     Forbidden,
     /// Not signed in: the page sends the visitor to the login form, then back to `next`.
+    /// `ended` when a form was sent by a session that has ended meanwhile.
     #[error("unauthorized")]
-    Unauthorized { next: Option<String> },
+    Unauthorized { next: Option<String>, ended: bool },
     /// The resource lives at another URL now (a renamed product): 301 for pages, 308 for posts.
     #[error("moved to {location}")]
     Moved {
@@ -104,10 +105,18 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let Self::Unauthorized { next } = &self {
-            let location = match next {
-                Some(next) => format!("/login?next={}", crate::web::url_encode(next)),
-                None => "/login".to_owned(),
+        if let Self::Unauthorized { next, ended } = &self {
+            let mut query = Vec::new();
+            if let Some(next) = next {
+                query.push(format!("next={}", crate::web::url_encode(next)));
+            }
+            if *ended {
+                query.push("session=terminee".to_owned());
+            }
+            let location = if query.is_empty() {
+                "/login".to_owned()
+            } else {
+                format!("/login?{}", query.join("&"))
             };
             return (status, [(header::LOCATION, location)]).into_response();
         }

@@ -272,3 +272,47 @@ async fn changing_ones_password_checks_the_current_one_and_ends_other_sessions(d
         StatusCode::SEE_OTHER
     );
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_form_sent_after_the_session_ended_says_so_and_leads_back_to_its_page(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut editor, user) = app.signed_in(Role::Editor).await;
+    let slug = common::create_product(&mut editor, &app.db, "Session courte").await;
+    let form_page = format!("/produits/{slug}/modifier");
+    let page = editor.get(&form_page).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The session ends while the form is open (expiry, or logout in another tab).
+    sqlx::query("delete from sessions where user_id = $1")
+        .bind(user.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (action, fields) = common::form_fields(&page, "main form");
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish();
+    let request = axum::http::Request::post(&action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("referer", format!("http://127.0.0.1:8080{form_page}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let sent = editor.send(request).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let login = sent.location().unwrap().to_owned();
+    assert!(login.contains("session=terminee"), "{login}");
+    let login_page = editor.get(&login).await;
+    assert!(
+        login_page
+            .text(".fr-alert")
+            .contains("Votre session a pris fin")
+    );
+    assert!(login_page.text(".fr-alert").contains(&form_page));
+    let again = editor
+        .submit(
+            &login_page,
+            "main form",
+            &[("email", &user.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(again.location(), Some(form_page.as_str()));
+}

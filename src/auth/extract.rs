@@ -125,6 +125,18 @@ async fn flash(parts: &Parts, session: &Session) -> AppResult<Vec<Flash>> {
     }
 }
 
+/// The path of the page a form was sent from, when it is a page of this site.
+fn referring_page(parts: &Parts, base_url: &str) -> Option<String> {
+    let referer = parts
+        .headers
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let origin = crate::web::security::origin_of(base_url)?;
+    let path = referer.strip_prefix(&origin)?;
+    crate::web::local_path(path).map(str::to_owned)
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
@@ -134,12 +146,19 @@ impl FromRequestParts<AppState> for Viewer {
     ) -> Result<Self, Self::Rejection> {
         let session = session(parts, state).await?;
         let Some(user) = current_user(&session, state).await? else {
-            // Come back here after login, if this was a page (not a form post).
-            let next = (parts.method == Method::GET)
-                .then(|| parts.uri.path_and_query().map(|pq| pq.as_str().to_owned()))
-                .flatten()
-                .filter(|next| next != "/");
-            return Err(AppError::Unauthorized { next });
+            // Come back here after login: to this page, or for a form sent by a session that
+            // ended meanwhile, to the page the form was on (what was typed cannot be kept).
+            let is_get = parts.method == Method::GET;
+            let next = if is_get {
+                parts.uri.path_and_query().map(|pq| pq.as_str().to_owned())
+            } else {
+                referring_page(parts, &state.config.base_url)
+            }
+            .filter(|next| next != "/");
+            return Err(AppError::Unauthorized {
+                next,
+                ended: !is_get,
+            });
         };
         let flash = flash(parts, &session).await?;
         let layout = Layout::new(&state.assets, Some(&user), flash);

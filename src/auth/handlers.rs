@@ -29,6 +29,8 @@ pub const LOGIN_FAILED: &str = "Adresse électronique ou mot de passe incorrect.
 #[serde(default)]
 pub struct NextQuery {
     next: String,
+    /// `terminee` when a form was sent after the session ended.
+    session: String,
 }
 
 pub async fn login_form(
@@ -42,6 +44,7 @@ pub async fn login_form(
     let page = LoginPage {
         layout: viewer.layout,
         email: String::new(),
+        session_ended: query.session == "terminee",
         next,
         error: None,
         errors: FieldErrors::new(),
@@ -89,6 +92,7 @@ pub async fn login(
         let page = LoginPage {
             layout: viewer.layout,
             email,
+            session_ended: false,
             next,
             error: Some(LOGIN_FAILED.into()),
             errors: FieldErrors::new(),

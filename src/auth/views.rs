@@ -12,6 +12,8 @@ pub struct LoginPage {
     pub layout: Layout,
     pub email: String,
     pub next: String,
+    /// A form was sent after the session ended: say so, and offer the way back.
+    pub session_ended: bool,
     pub error: Option<String>,
     /// Always empty: a failed login gets one generic message, never a per-field hint.
     pub errors: FieldErrors,
