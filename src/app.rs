@@ -79,7 +79,8 @@ pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     let options = options.options([("statement_timeout", statement_timeout.as_str())]);
     Ok(PgPoolOptions::new()
         .max_connections(config.db_max_connections)
-        .acquire_timeout(Duration::from_secs(3))
+        // An unreachable database is the 503 page within 2 s, not a hanging request.
+        .acquire_timeout(Duration::from_secs(2))
         .connect_lazy_with(options))
 }
 

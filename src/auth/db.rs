@@ -95,7 +95,13 @@ pub enum Admission {
     Admitted { attempt: i64 },
     /// Too many failures; the attempt may go on when the oldest failure leaves the window.
     Refused { until: DateTime<Utc> },
+    /// So many attempts on this account or from this address at once that this one could not
+    /// be counted in time.
+    Busy,
 }
+
+/// How long an attempt may wait for its turn to be counted.
+const ADMISSION_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A key for `pg_advisory_xact_lock`, from the SHA-256 of a label.
 fn lock_key(label: &str) -> i64 {
@@ -107,23 +113,33 @@ fn lock_key(label: &str) -> i64 {
 }
 
 /// Counts the attempt *before* its password is checked, atomically: attempts on one account
-/// and from one address are serialised by advisory locks (taken in a fixed order), so a burst
-/// of parallel attempts checks at most the limit, whatever the number of instances.
+/// and from one address are serialised by advisory locks, so a burst of parallel attempts
+/// checks at most the limit, whatever the number of instances. The locks are only *tried*: an
+/// attempt that finds them taken gives its connection back and tries again a moment later, so
+/// that a flood of logins never holds the whole pool waiting.
 pub async fn admit_attempt(db: &PgPool, email: &str, client_ip: &str) -> sqlx::Result<Admission> {
-    let mut keys = [
-        lock_key(&format!("login-account:{}", email.to_lowercase())),
-        lock_key(&format!("login-address:{client_ip}")),
-    ];
-    keys.sort_unstable();
-    let mut tx = db.begin().await?;
-    for key in keys {
-        sqlx::query!(
-            r#"select 1 as "locked!" from pg_advisory_xact_lock($1)"#,
-            key
+    let account = lock_key(&format!("login-account:{}", email.to_lowercase()));
+    let address = lock_key(&format!("login-address:{client_ip}"));
+    let deadline = tokio::time::Instant::now() + ADMISSION_WAIT;
+    let mut tx = loop {
+        let mut tx = db.begin().await?;
+        let locked = sqlx::query!(
+            r#"select pg_try_advisory_xact_lock($1) as "account!", pg_try_advisory_xact_lock($2) as "address!""#,
+            account,
+            address
         )
         .fetch_one(&mut *tx)
         .await?;
-    }
+        if locked.account && locked.address {
+            break tx;
+        }
+        tx.rollback().await?;
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(Admission::Busy);
+        }
+        let pause = 5 + u64::from(rand::random::<u8>() % 20);
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+    };
     let row = sqlx::query!(
         r#"select
              count(*) filter (where email = lower($1) and client_ip = $2) as "pair!",

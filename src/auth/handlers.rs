@@ -72,6 +72,12 @@ pub async fn login(
     let attempt = match db::admit_attempt(&state.db, &email, &ip).await? {
         Admission::Admitted { attempt } => attempt,
         Admission::Refused { until } => return Err(locked_out(until)),
+        Admission::Busy => {
+            return Err(AppError::TooManyRequests {
+                message: "Trop de tentatives de connexion en même temps : réessayez dans quelques secondes.".into(),
+                retry_after: 5,
+            });
+        }
     };
     let credentials = db::find_credentials(&state.db, &email).await?;
     let (user, hash) = match credentials {

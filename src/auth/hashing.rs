@@ -22,7 +22,7 @@ const WAIT: Duration = Duration::from_secs(2);
 /// Seconds announced in `Retry-After` when every hashing turn is taken.
 pub const RETRY_AFTER_SECS: u64 = 5;
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut model::HashMemory) + Send>;
 
 /// Checked when the account is unknown, so that a failure takes as long either way.
 static DUMMY_HASH: LazyLock<String> =
@@ -36,10 +36,11 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    /// Two hashing threads per core, at most eight.
+    /// One hashing thread per core but one (at least one, at most eight): a flood of logins
+    /// must leave a core to PostgreSQL and to the pages of everyone else.
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::with_threads((2 * cores).clamp(2, 8))
+        Self::with_threads(cores.saturating_sub(1).clamp(1, 8))
     }
 
     pub fn with_threads(threads: usize) -> Self {
@@ -50,6 +51,8 @@ impl Hasher {
             let spawned = std::thread::Builder::new()
                 .name(format!("password-hash-{index}"))
                 .spawn(move || {
+                    // This thread's argon2 memory, allocated once and reused by every hash.
+                    let mut memory = model::HashMemory::new();
                     loop {
                         // The lock is held only to take the next job, never while hashing.
                         let job = match queue.lock() {
@@ -57,7 +60,7 @@ impl Hasher {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => job(&mut memory),
                             Err(_) => return, // the hasher was dropped
                         }
                     }
@@ -75,16 +78,16 @@ impl Hasher {
     /// Runs `work` on a hashing thread once a turn is free; 429 if none frees up in time.
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut model::HashMemory) -> T + Send + 'static,
     ) -> AppResult<T> {
         let turn = tokio::time::timeout(WAIT, Arc::clone(&self.turns).acquire_owned())
             .await
             .map_err(|_| busy())?
             .map_err(|e| AppError::Internal(e.into()))?;
         let (done, result) = oneshot::channel();
-        let job: Job = Box::new(move || {
+        let job: Job = Box::new(move |memory| {
             let _turn = turn;
-            let _ = done.send(work());
+            let _ = done.send(work(memory));
         });
         self.jobs
             .send(job)
@@ -97,10 +100,10 @@ impl Hasher {
     /// Whether `password` matches the stored PHC string. Without a hash (unknown account) a
     /// dummy one is checked, and the answer is false.
     pub async fn verify(&self, password: String, hash: Option<String>) -> AppResult<bool> {
-        self.run(move || match hash {
-            Some(hash) => model::verify_password(&password, &hash),
+        self.run(move |memory| match hash {
+            Some(hash) => model::verify_password_in(&password, &hash, memory),
             None => {
-                model::verify_password(&password, &DUMMY_HASH);
+                model::verify_password_in(&password, &DUMMY_HASH, memory);
                 false
             }
         })
@@ -109,7 +112,7 @@ impl Hasher {
 
     /// A new argon2id PHC string for `password`.
     pub async fn hash(&self, password: String) -> AppResult<String> {
-        self.run(move || model::hash_password(&password))
+        self.run(move |memory| model::hash_password_in(&password, memory))
             .await?
             .map_err(AppError::Internal)
     }
@@ -158,7 +161,7 @@ mod tests {
         let busy_hasher = hasher.clone();
         let holder = tokio::spawn(async move {
             busy_hasher
-                .run(move || {
+                .run(move |_| {
                     let _ = hold.recv();
                 })
                 .await

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use argon2::{
-    Argon2,
-    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
 };
 use uuid::Uuid;
 
@@ -151,22 +151,94 @@ pub fn parse_email(raw: &str) -> Result<String, String> {
     }
 }
 
-/// Hashes with argon2id and its default (OWASP-recommended) parameters. CPU-heavy: call it
-/// from `spawn_blocking` on a request path.
+/// The working memory of one argon2 hash (19 MiB with the default parameters), kept and reused
+/// from one hash to the next. Allocating it afresh for each hash lets the allocator keep every
+/// copy it ever handed out: memory grew by hundreds of MiB under a burst of logins.
+pub struct HashMemory(Vec<Block>);
+
+/// Stored hashes asking for more memory than this are refused rather than computed.
+const MAX_M_COST_KIB: u32 = 64 * 1024;
+
+impl HashMemory {
+    pub fn new() -> Self {
+        Self(vec![Block::default(); Params::DEFAULT.block_count()])
+    }
+
+    fn blocks(&mut self, params: &Params) -> &mut [Block] {
+        let needed = params.block_count();
+        if self.0.len() < needed {
+            self.0.resize(needed, Block::default());
+        }
+        &mut self.0[..needed]
+    }
+}
+
+impl Default for HashMemory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Hashes with argon2id and its default (OWASP-recommended) parameters into a PHC string.
+/// CPU-heavy: on a request path, call it through `auth::hashing::Hasher`.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))?;
-    Ok(hash.to_string())
+    hash_password_in(password, &mut HashMemory::new())
+}
+
+pub fn hash_password_in(password: &str, memory: &mut HashMemory) -> anyhow::Result<String> {
+    let failed = |e: &dyn std::fmt::Display| anyhow::anyhow!("password hashing failed: {e}");
+    let params = Params::DEFAULT;
+    let salt = Salt::generate();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            memory.blocks(&params),
+        )
+        .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// Whether `password` matches the stored PHC string; a malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    verify_password_in(password, hash, &mut HashMemory::new())
+}
+
+pub fn verify_password_in(password: &str, hash: &str, memory: &mut HashMemory) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    if params.m_cost() > MAX_M_COST_KIB {
+        return false;
+    }
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory.blocks(&params))
+        .is_ok()
+        // `Output`'s equality is constant-time.
+        && Output::new(&out).is_ok_and(|computed| computed == *expected)
 }
 
 #[cfg(test)]
@@ -190,6 +262,28 @@ mod tests {
         assert!(verify_password("une phrase de passe", &hash));
         assert!(!verify_password("une autre phrase", &hash));
         assert!(!verify_password("x", "not a hash"));
+        // Hashes written by the argon2 crate's own hasher (accounts created before) still verify.
+        use argon2::password_hash::PasswordHasher;
+        let legacy = Argon2::default()
+            .hash_password(b"une phrase de passe")
+            .unwrap()
+            .to_string();
+        let mut memory = HashMemory::new();
+        assert!(verify_password_in(
+            "une phrase de passe",
+            &legacy,
+            &mut memory
+        ));
+        assert!(!verify_password_in(
+            "une autre phrase",
+            &legacy,
+            &mut memory
+        ));
+        assert!(verify_password_in(
+            "une phrase de passe",
+            &hash,
+            &mut memory
+        ));
     }
 
     #[test]

@@ -140,7 +140,20 @@ impl RoadmapForm {
                 );
                 continue;
             };
+            if ranked.iter().any(|(_, o)| *o == objective) {
+                // The same field sent twice: the first one counts.
+                continue;
+            }
             match rank.trim().parse::<u32>() {
+                Ok(r) if ranked.iter().any(|(taken, _)| *taken == r) => {
+                    // One documented rule: ranks are distinct, never silently renumbered.
+                    errors.insert(
+                        "priorities",
+                        format!(
+                            "Deux objectifs ont le rang {r} : donnez à chacun un rang différent."
+                        ),
+                    );
+                }
                 Ok(r) if r >= 1 => ranked.push((r, objective)),
                 _ => {
                     errors.insert(
@@ -424,6 +437,25 @@ mod tests {
             .parse(&[objective, other])
             .unwrap();
         assert_eq!(ok.priorities, [objective]);
+        // The same objective sent twice counts once; two objectives may not share a rank.
+        let twice = pairs(
+            "2027-01",
+            "2027-06",
+            "20",
+            &[(objective, "1"), (objective, "1")],
+        )
+        .parse(&[objective, other])
+        .unwrap();
+        assert_eq!(twice.priorities, [objective]);
+        let same_rank = pairs(
+            "2027-01",
+            "2027-06",
+            "20",
+            &[(objective, "1"), (other, "1")],
+        )
+        .parse(&[objective, other])
+        .unwrap_err();
+        assert!(same_rank["priorities"].contains("Deux objectifs ont le rang 1"));
         let two = pairs("2027-01", "2027-02", "20", &[])
             .parse(&[])
             .unwrap_err();
