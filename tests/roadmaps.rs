@@ -711,3 +711,40 @@ async fn only_members_write_and_the_portfolio_shows_roadmaps(db: PgPool) {
             .unwrap();
     assert!(revoked.is_none());
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_roadmap_starting_next_month_is_named_the_same_way_on_every_page(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Bientôt").await;
+    let url = roadmap(&mut pm, &slug, 1, 3).await;
+    let page = pm.get(&url).await;
+    let words = page.text("main .fr-badge");
+    assert!(
+        words.starts_with("Pas de roadmap en cours (prochaine : "),
+        "{words}"
+    );
+    assert!(!page.text("main").contains("Roadmap courante"));
+    let note = words.trim().to_owned();
+
+    assert!(
+        pm.get(&format!("/produits/{slug}"))
+            .await
+            .text("#roadmap")
+            .contains(&note)
+    );
+    assert!(pm.get("/").await.text("main").contains(&note));
+    let timeline = pm.get("/portefeuille/calendrier").await;
+    assert!(
+        timeline.text("main").contains(&format!("Bientôt — {note}")),
+        "{}",
+        timeline.text("main")
+    );
+    // The filter "sans roadmap en cours" counts it there too.
+    assert!(
+        pm.get("/?roadmap=sans")
+            .await
+            .text("main")
+            .contains("Bientôt")
+    );
+}

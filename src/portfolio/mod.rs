@@ -257,28 +257,19 @@ fn roadmap_state(
     roadmaps: &[&crate::roadmaps::db::RoadmapSummary],
     today: NaiveDate,
 ) -> model::RoadmapState {
+    use crate::roadmaps::model::{Standing, standing};
     use model::RoadmapState;
-    if let Some(r) = roadmaps.iter().find(|r| r.window.contains(today)) {
-        let counted = r.initiatives - r.dropped;
-        return RoadmapState::InProgress {
-            window: r.window,
-            done: (counted > 0).then(|| r.done * 100 / counted),
-        };
-    }
-    if let Some(next) = roadmaps
-        .iter()
-        .filter(|r| r.window.start > today)
-        .min_by_key(|r| r.window.start)
-    {
-        return RoadmapState::Upcoming {
-            window: next.window,
-        };
-    }
-    match roadmaps.iter().max_by_key(|r| r.window.start) {
-        Some(last) => RoadmapState::Ended {
-            window: last.window,
-        },
-        None => RoadmapState::None,
+    match standing(roadmaps, |r| r.window, today) {
+        Standing::Current(r) => {
+            let counted = r.initiatives - r.dropped;
+            RoadmapState::InProgress {
+                window: r.window,
+                done: (counted > 0).then(|| r.done * 100 / counted),
+            }
+        }
+        Standing::Next(r) => RoadmapState::Upcoming { window: r.window },
+        Standing::Ended(r) => RoadmapState::Ended { window: r.window },
+        Standing::None => RoadmapState::None,
     }
 }
 

@@ -31,7 +31,7 @@ use super::{
     form::{InitiativeForm, RiskForm, RoadmapForm, month_value, window_fields},
     model::{
         DEFAULT_SHARE_DAYS, InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Scale,
-        current, month_label,
+        current, month_label, standing,
     },
     views::*,
 };
@@ -192,8 +192,9 @@ async fn view(
     let objectives = indicators::db::objectives(&state.db, product_id).await?;
     let initiatives = db::initiatives(&state.db, roadmap.id).await?;
     let risks = db::risks(&state.db, roadmap.id).await?;
-    let is_current = current(all, |r| r.window, today()).map(|r| r.id) == Some(roadmap.id);
-    Ok(RoadmapView::build(
+    let standing = standing(all, |r| r.window, today());
+    let is_current = standing.current().map(|r| r.id) == Some(roadmap.id);
+    let mut view = RoadmapView::build(
         roadmap,
         &objectives,
         &initiatives,
@@ -201,7 +202,12 @@ async fn view(
         scale,
         today(),
         is_current,
-    ))
+    );
+    // The roadmap the product's pages show when none is in progress says why, in their words.
+    if standing.roadmap().map(|r| r.id) == Some(roadmap.id) {
+        view.standing_note = standing.note(|r| r.window);
+    }
+    Ok(view)
 }
 
 fn scale(query: &ViewQuery) -> Scale {
@@ -339,21 +345,23 @@ pub async fn summary(
     objectives: &[Objective],
 ) -> AppResult<Option<RoadmapView>> {
     let all = db::roadmaps(&state.db, product_id).await?;
-    let Some(r) = current(&all, |r| r.window, today()) else {
+    let standing = standing(&all, |r| r.window, today());
+    let Some(r) = standing.roadmap() else {
         return Ok(None);
     };
     let initiatives = db::initiatives(&state.db, r.id).await?;
     let risks = db::risks(&state.db, r.id).await?;
-    let is_current = r.window.contains(today());
-    Ok(Some(RoadmapView::build(
+    let mut view = RoadmapView::build(
         r,
         objectives,
         &initiatives,
         &risks,
         Scale::Month,
         today(),
-        is_current,
-    )))
+        standing.current().is_some(),
+    );
+    view.standing_note = standing.note(|r| r.window);
+    Ok(Some(view))
 }
 
 // ---- The roadmap's own fields ----
@@ -1358,9 +1366,15 @@ pub async fn timeline(
             .iter()
             .filter(|s| s.product_id == row.id)
             .collect();
-        match current(&mine, |s| s.window, today).filter(|s| s.window.last_day() >= today) {
+        match current(&mine, |s| s.window, today) {
             Some(s) => with.push((row, *s)),
-            None => without.push(row.name.clone()),
+            None => without.push(format!(
+                "{} — {}",
+                row.name,
+                standing(&mine, |s| s.window, today)
+                    .note(|s| s.window)
+                    .unwrap_or_default()
+            )),
         }
     }
     let start = with

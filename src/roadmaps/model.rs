@@ -251,12 +251,72 @@ pub fn horizon(
     }
 }
 
-/// The roadmap that is current: the one covering `today`, else the latest to start.
-pub fn current<T>(roadmaps: &[T], window: impl Fn(&T) -> Window, today: NaiveDate) -> Option<&T> {
-    roadmaps
+/// Where a product's roadmaps stand on a day. The one rule of "current" that every page, filter,
+/// list and export follows: the current roadmap covers today; otherwise there is none in
+/// progress, and the product has a next one (the earliest to start later) or a last one that
+/// ended.
+#[derive(Debug, PartialEq)]
+pub enum Standing<'a, T> {
+    Current(&'a T),
+    Next(&'a T),
+    Ended(&'a T),
+    None,
+}
+
+impl<'a, T> Standing<'a, T> {
+    /// The roadmap a page shows for the product: the current one, else the next, else the last.
+    pub fn roadmap(&self) -> Option<&'a T> {
+        match self {
+            Self::Current(r) | Self::Next(r) | Self::Ended(r) => Some(r),
+            Self::None => None,
+        }
+    }
+
+    pub fn current(&self) -> Option<&'a T> {
+        match self {
+            Self::Current(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// What a page says when no roadmap is in progress, in the dashboard's words.
+    pub fn note(&self, window: impl Fn(&T) -> Window) -> Option<String> {
+        match self {
+            Self::Current(_) => None,
+            Self::Next(r) => Some(format!(
+                "Pas de roadmap en cours (prochaine : {})",
+                window(r).label()
+            )),
+            Self::Ended(r) => Some(format!("Roadmap terminée ({})", window(r).label())),
+            Self::None => Some("Aucune roadmap".into()),
+        }
+    }
+}
+
+pub fn standing<T>(
+    roadmaps: &[T],
+    window: impl Fn(&T) -> Window,
+    today: NaiveDate,
+) -> Standing<'_, T> {
+    if let Some(r) = roadmaps.iter().find(|r| window(r).contains(today)) {
+        return Standing::Current(r);
+    }
+    if let Some(r) = roadmaps
         .iter()
-        .find(|r| window(r).contains(today))
-        .or_else(|| roadmaps.iter().max_by_key(|r| window(r).start))
+        .filter(|r| window(r).start > today)
+        .min_by_key(|r| window(r).start)
+    {
+        return Standing::Next(r);
+    }
+    match roadmaps.iter().max_by_key(|r| window(r).start) {
+        Some(r) => Standing::Ended(r),
+        None => Standing::None,
+    }
+}
+
+/// The roadmap covering `today`, if any.
+pub fn current<T>(roadmaps: &[T], window: impl Fn(&T) -> Window, today: NaiveDate) -> Option<&T> {
+    standing(roadmaps, window, today).current()
 }
 
 /// A date as the calendar shows it.
@@ -397,19 +457,30 @@ mod tests {
     }
 
     #[test]
-    fn the_current_roadmap_covers_today_or_is_the_latest() {
+    fn the_current_roadmap_covers_today_else_the_next_or_the_last_is_named() {
         let windows = [
             Window::new(day(2026, 7, 1), day(2026, 12, 1)).unwrap(),
             Window::new(day(2027, 1, 1), day(2027, 3, 1)).unwrap(),
+            Window::new(day(2027, 4, 1), day(2027, 6, 1)).unwrap(),
         ];
+        let at = |d| standing(&windows, |w| *w, d);
+        assert_eq!(at(day(2026, 9, 1)), Standing::Current(&windows[0]));
+        assert_eq!(at(day(2026, 6, 15)), Standing::Next(&windows[0]));
+        // Between two: none in progress, the earliest of the later ones is next.
+        let gap = [windows[0], windows[2]];
         assert_eq!(
-            current(&windows, |w| *w, day(2026, 9, 1)),
-            Some(&windows[0])
+            standing(&gap, |w| *w, day(2027, 2, 1)),
+            Standing::Next(&gap[1])
         );
+        assert_eq!(at(day(2027, 9, 1)), Standing::Ended(&windows[2]));
         assert_eq!(
-            current(&windows, |w| *w, day(2027, 6, 1)),
-            Some(&windows[1])
+            standing(&windows[..0], |w| *w, day(2027, 6, 1)),
+            Standing::None
         );
-        assert_eq!(current(&windows[..0], |w| *w, day(2027, 6, 1)), None);
+        assert_eq!(current(&windows, |w| *w, day(2026, 6, 15)), None);
+        assert_eq!(
+            at(day(2026, 6, 15)).note(|w| *w).as_deref(),
+            Some("Pas de roadmap en cours (prochaine : juil. 2026 – déc. 2026)")
+        );
     }
 }

@@ -81,6 +81,9 @@ pub struct RoadmapView {
     pub done_share: Option<i64>,
     pub open_high_risks: usize,
     pub is_current: bool,
+    /// When it is not the current roadmap: why it is shown ("Pas de roadmap en cours
+    /// (prochaine : …)", "Roadmap terminée (…)").
+    pub standing_note: Option<String>,
 }
 
 impl RoadmapView {
@@ -240,6 +243,7 @@ impl RoadmapView {
             horizons,
             done_share: (counted > 0).then(|| done * 100 / counted),
             is_current,
+            standing_note: None,
         }
     }
 }
