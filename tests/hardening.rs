@@ -730,3 +730,52 @@ async fn a_session_that_cannot_be_saved_gives_the_503_page_not_a_500(db: PgPool)
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(page.text("h1"), "Service momentanément indisponible");
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_date_migration_repairs_rows_out_of_range_and_keeps_the_others(db: PgPool) {
+    let migrations: Vec<_> = boussole::MIGRATOR.iter().collect();
+    let repair = migrations
+        .iter()
+        .position(|m| m.description.contains("date ranges"))
+        .expect("the date-range migration");
+    for m in &migrations[..repair] {
+        sqlx::raw_sql(m.sql.clone()).execute(&db).await.unwrap();
+    }
+    // What an older version let in: a measurement of year -1, one of 9999, a valid one.
+    sqlx::raw_sql(
+        "insert into directions (name, position) values ('D', 99);
+         insert into phases (name, position) values ('P', 99);
+         insert into products (id, slug, name, direction_id, typology, phase_id, phase_since)
+           select '00000000-0000-0000-0000-000000000001', 'p', 'P',
+                  (select id from directions where name = 'D'), 'demarches',
+                  (select id from phases where name = 'P'), '2025-01-01';
+         insert into indicators (id, product_id, name, kind, unit, direction, baseline_value, baseline_date, frequency, source)
+           values ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000001',
+                   'I', 'succes', '%', 'hausse', 1, '2024-01-01', 'mensuelle', 'manuel');
+         insert into measurements (indicator_id, measured_on, value) values
+           ('00000000-0000-0000-0000-000000000002', '0002-01-01 BC', 1),
+           ('00000000-0000-0000-0000-000000000002', '9999-12-31', 2),
+           ('00000000-0000-0000-0000-000000000002', '2025-06-01', 3);",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::raw_sql(migrations[repair].sql.clone())
+        .execute(&db)
+        .await
+        .unwrap();
+    let rows: Vec<(chrono::NaiveDate, f64)> =
+        sqlx::query_as("select measured_on, value from measurements order by measured_on")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert_eq!(
+        rows,
+        [
+            (day(1900, 1, 1), 1.0),
+            (day(2025, 6, 1), 3.0),
+            (day(2200, 12, 31), 2.0)
+        ]
+    );
+}
