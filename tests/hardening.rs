@@ -15,6 +15,7 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use boussole::{AppState, auth::model::Role};
+use chrono::Datelike;
 use common::{PASSWORD, TestApp, TestServer, create_product, create_user, field_value};
 use sqlx::PgPool;
 
@@ -778,4 +779,153 @@ async fn the_date_migration_repairs_rows_out_of_range_and_keeps_the_others(db: P
             (day(2200, 12, 31), 2.0)
         ]
     );
+}
+
+/// Posts the same form, as rendered once, to two instances at the same time: exactly one
+/// save goes through, the other is the conflict page that keeps what was typed.
+async fn save_on_both(
+    a: &mut common::Client,
+    b: &mut common::Client,
+    page: &common::Page,
+    form: &str,
+    field: &str,
+) {
+    let one = [(field, "Saisie de la première instance")];
+    let two = [(field, "Saisie de la seconde instance")];
+    let (first, second) = tokio::join!(a.submit(page, form, &one), b.submit(page, form, &two));
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "{form}: {} / {}",
+        first.text("main"),
+        second.text("main")
+    );
+    let conflict = if first.status == StatusCode::CONFLICT {
+        &first
+    } else {
+        &second
+    };
+    assert!(
+        conflict.body.contains("Saisie de la"),
+        "{form}: the conflict page keeps the input"
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn two_instances_saving_one_version_of_a_section_accept_one_and_refuse_the_other(db: PgPool) {
+    let one = TestApp::new(db.clone());
+    let two = TestApp::new(db.clone());
+    let (mut a, _) = one.signed_in(Role::Editor).await;
+    let mut b = two.client();
+    b.cookie = a.cookie.clone();
+    let slug = create_product(&mut a, &db, "Deux instances").await;
+
+    // An indicator.
+    let indicator = indicator(&mut a, &slug).await;
+    let page = a.get(&format!("{indicator}/modifier")).await;
+    save_on_both(&mut a, &mut b, &page, "main form", "name").await;
+
+    // The RACI matrix.
+    let people = a.get(&format!("/produits/{slug}/roles/personnes/nouvelle")).await;
+    let added = a
+        .submit(
+            &people,
+            "main form",
+            &[
+                ("name", "Hugo Bernard"),
+                ("team", "dnum"),
+                ("role_title", "Responsable produit"),
+                ("allocation", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        added.text("main")
+    );
+    let matrix = a.get(&format!("/produits/{slug}/roles")).await;
+    let (_, fields) = common::form_fields(&matrix, "form[action$='/roles/raci']");
+    let cell = fields
+        .iter()
+        .find(|(name, _)| name != "version")
+        .map(|(name, _)| name.clone())
+        .expect("a matrix cell");
+    let r = [(cell.as_str(), "R")];
+    let letter_a = [(cell.as_str(), "A")];
+    let (first, second) = tokio::join!(
+        a.submit(&matrix, "form[action$='/roles/raci']", &r),
+        b.submit(&matrix, "form[action$='/roles/raci']", &letter_a),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+
+    // A roadmap's initiative and risk.
+    let month = |offset: u32| {
+        (chrono::Utc::now().date_naive().with_day(1).unwrap() + chrono::Months::new(offset))
+            .format("%Y-%m")
+            .to_string()
+    };
+    let created = a
+        .post(
+            &format!("/produits/{slug}/roadmaps"),
+            &[
+                ("start_month", &month(0)),
+                ("end_month", &month(2)),
+                ("margin", "20"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text("main")
+    );
+    let roadmap = created.location().unwrap().to_owned();
+    let new = a.get(&format!("{roadmap}/initiatives/nouvelle")).await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let made = a
+        .submit(
+            &new,
+            "main form",
+            &[
+                ("title", "Parcours"),
+                ("starts_on", &today),
+                ("ends_on", &today),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text("main"));
+    let initiative: uuid::Uuid = sqlx::query_scalar("select id from initiatives")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let page = a
+        .get(&format!("{roadmap}/initiatives/{initiative}/modifier"))
+        .await;
+    save_on_both(&mut a, &mut b, &page, "main form", "title").await;
+
+    let new = a.get(&format!("{roadmap}/risques/nouveau")).await;
+    let made = a
+        .submit(
+            &new,
+            "main form",
+            &[("description", "Départ du prestataire")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text("main"));
+    let risk: uuid::Uuid = sqlx::query_scalar("select id from risks")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let page = a.get(&format!("{roadmap}/risques/{risk}/modifier")).await;
+    save_on_both(&mut a, &mut b, &page, "main form", "description").await;
 }
