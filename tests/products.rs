@@ -677,3 +677,48 @@ async fn the_history_is_paginated_newest_first(db: PgPool) {
         .await;
     assert!(tamper.is_err());
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_last_update_is_the_latest_change_of_anything_shown_in_paris_time(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut editor, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut editor, &app.db, "Horloge").await;
+    // As if everything had happened on a summer night: 22:30 UTC is 00:30 the next day in Paris.
+    for statement in [
+        "alter table audit_events disable trigger audit_events_no_update_or_delete",
+        "update audit_events set at = '2026-07-14T22:30:00Z'",
+        "update products set updated_at = '2026-07-14T22:30:00Z'",
+        "alter table audit_events enable trigger audit_events_no_update_or_delete",
+    ] {
+        sqlx::query(statement).execute(&app.db).await.unwrap();
+    }
+    let sheet = editor.get(&format!("/produits/{slug}")).await;
+    assert!(
+        sheet.text("dl").contains("15/07/2026 à 00:30"),
+        "{}",
+        sheet.text("dl")
+    );
+
+    // Writing the vision changes the product's last update, though not the product row.
+    let form = editor
+        .get(&format!("/produits/{slug}/vision/modifier"))
+        .await;
+    let saved = editor
+        .submit(
+            &form,
+            "main form",
+            &[("statement", "Aider les aidants à souffler.")],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let sheet = editor.get(&format!("/produits/{slug}")).await;
+    let now = boussole::web::filters::datetime_short(chrono::Utc::now());
+    let shown = sheet.text("dl");
+    assert!(!shown.contains("15/07/2026"), "{shown}");
+    assert!(shown.contains(&now[..10]), "{shown} / {now}");
+}

@@ -32,7 +32,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ht
             email: a.user.email,
             role: a.user.role,
             active: a.active,
-            created: filters::date_short(a.created_at.date_naive()),
+            created: filters::date_short(filters::paris_day(a.created_at)),
             recent_failures: a.recent_failures,
         })
         .collect();

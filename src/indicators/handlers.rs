@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ const OBJECTIVE: &str = "objective";
 const MEASUREMENT: &str = "measurement";
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::web::filters::today()
 }
 
 async fn indicator(state: &AppState, sheet: &ProductSheet, id: Uuid) -> AppResult<Indicator> {

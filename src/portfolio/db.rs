@@ -20,7 +20,7 @@ pub async fn rows(
     let rows = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology,
                   p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
-                  p.rgaa, p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", p.updated_at,
+                  p.rgaa, p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
                   v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.edited_at, v.reviewed_at
            from products p
            join visions v on v.product_id = p.id

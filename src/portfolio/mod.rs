@@ -11,7 +11,7 @@ use axum::{
     response::{Html, Response},
     routing::get,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::{
     app::AppState,
@@ -74,7 +74,7 @@ struct DashboardPage {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::web::filters::today()
 }
 
 /// Every product with its vision and indicator statuses: a fixed number of queries.
@@ -284,7 +284,11 @@ async fn export(
     let mut writer = CsvWriter::new();
     writer.row(Column::ALL.map(Column::label))?;
     for row in &rows {
-        writer.row(Column::ALL.map(|c| c.text(row, today)))?;
+        // Instants as ISO 8601 with the Paris offset, so that a spreadsheet reads them exactly.
+        writer.row(Column::ALL.map(|c| match c {
+            Column::Updated => crate::web::filters::datetime_iso(row.updated_at),
+            other => other.text(row, today),
+        }))?;
     }
     writer.into_download(&format!("portefeuille-{}.csv", today.format("%Y-%m-%d")))
 }

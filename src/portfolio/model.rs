@@ -323,7 +323,7 @@ impl Column {
                 .map(|(label, _)| label)
                 .collect::<Vec<_>>()
                 .join(", "),
-            Self::Updated => filters::date_short(row.updated_at.date_naive()),
+            Self::Updated => filters::date_short(filters::paris_day(row.updated_at)),
         }
     }
 }

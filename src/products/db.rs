@@ -17,6 +17,7 @@ pub struct Product {
     pub phase_since: NaiveDate,
     pub archived: bool,
     pub version: i32,
+    /// The latest change of anything on the product (from its audit trail), not only its row.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -42,7 +43,7 @@ pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<O
     let row = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology,
                   p.public_url, p.repository_url, p.stats_url, p.rgaa, p.dsfr, p.homologated, p.homologation_date,
-                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, p.updated_at
+                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!"
            from products p
            join directions d on d.id = p.direction_id
            join phases ph on ph.id = p.phase_id

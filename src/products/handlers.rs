@@ -7,7 +7,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -40,7 +39,7 @@ const SLUG_TAKEN: &str =
     "Cet identifiant d’adresse est déjà utilisé par un autre produit : choisissez-en un autre.";
 
 fn today() -> chrono::NaiveDate {
-    Utc::now().date_naive()
+    crate::web::filters::today()
 }
 
 #[allow(clippy::too_many_arguments)]

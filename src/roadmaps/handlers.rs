@@ -42,7 +42,7 @@ pub const PUBLIC_RATE_LIMIT: i32 = 60;
 const NEW_LINK_KEY: &str = "share_url";
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::web::filters::today()
 }
 
 async fn roadmap(
@@ -304,8 +304,8 @@ async fn roadmap_page(
                         None => "Roadmap courante".into(),
                     },
                     creator: l.created_by.unwrap_or_default(),
-                    created: filters::date_short(l.created_at.date_naive()),
-                    expires: filters::date_short(l.expires_at.date_naive()),
+                    created: filters::date_short(filters::paris_day(l.created_at)),
+                    expires: filters::date_short(filters::paris_day(l.expires_at)),
                     views: l.views,
                     last_view: l
                         .last_viewed_at
@@ -1195,7 +1195,7 @@ pub async fn create_link(
             field: "expires".into(),
             label: "Expire le".into(),
             before: String::new(),
-            after: filters::date_short(expires.date_naive()),
+            after: filters::date_short(filters::paris_day(expires)),
         },
     ];
     audit::db::record(

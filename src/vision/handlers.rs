@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -236,7 +235,7 @@ pub async fn review(State(state): State<AppState>, sheet: ProductSheet) -> AppRe
     }
     let mut tx = state.db.begin().await?;
     db::mark_reviewed(&mut tx, sheet.product.id, sheet.viewer.user.id).await?;
-    let today = filters::date_short(Utc::now().date_naive());
+    let today = filters::date_short(filters::today());
     let changes = [FieldChange {
         field: "reviewed".into(),
         label: "Relue".into(),
@@ -459,16 +458,19 @@ pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<VisionSumm
         vision.edited_at,
         vision.reviewed_at,
         months,
-        Utc::now().date_naive(),
+        filters::today(),
     );
     let last_review = match (vision.reviewed_at, vision.edited_at, &vision.reviewed_by) {
         (Some(reviewed), edited, Some(by)) if Some(reviewed) >= edited => {
             format!(
                 "Relue et confirmée le {} par {by}",
-                filters::date_short(reviewed.date_naive())
+                filters::date_short(filters::paris_day(reviewed))
             )
         }
-        (_, Some(edited), _) => format!("Modifiée le {}", filters::date_short(edited.date_naive())),
+        (_, Some(edited), _) => format!(
+            "Modifiée le {}",
+            filters::date_short(filters::paris_day(edited))
+        ),
         _ => String::new(),
     };
     let next_review = match review {

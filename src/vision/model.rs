@@ -247,7 +247,7 @@ impl Review {
         months: u32,
         today: NaiveDate,
     ) -> Self {
-        let Some(last) = edited.max(reviewed).map(|at| at.date_naive()) else {
+        let Some(last) = edited.max(reviewed).map(crate::web::filters::paris_day) else {
             return Self::NotWritten;
         };
         let due = last

@@ -36,9 +36,29 @@ pub fn date_long(date: NaiveDate) -> String {
     format!("{day} {month} {}", date.year())
 }
 
-/// `31/12/2026 à 14:05` (UTC until the user's time zone is configurable)
+/// Times are stored in UTC and shown in Paris time, daylight saving included.
+pub fn paris(at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
+    at.with_timezone(&chrono_tz::Europe::Paris)
+}
+
+/// The Paris date of an instant: what "le 30/11/2026" means to a reader in France.
+pub fn paris_day(at: DateTime<Utc>) -> NaiveDate {
+    paris(at).date_naive()
+}
+
+/// Today, in Paris: the date statuses, calendars and "aujourd'hui" are computed for.
+pub fn today() -> NaiveDate {
+    paris_day(Utc::now())
+}
+
+/// `31/12/2026 à 14:05`, Paris time.
 pub fn datetime_short(at: DateTime<Utc>) -> String {
-    at.format("%d/%m/%Y à %H:%M").to_string()
+    paris(at).format("%d/%m/%Y à %H:%M").to_string()
+}
+
+/// `2026-12-31T14:05:00+01:00`: ISO 8601 with the Paris offset, for exports.
+pub fn datetime_iso(at: DateTime<Utc>) -> String {
+    paris(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// `1 234,5`: French grouping with a narrow no-break space and a decimal comma.
@@ -67,6 +87,23 @@ pub fn number(value: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_shown_in_paris_time_with_daylight_saving() {
+        let winter = DateTime::parse_from_rfc3339("2026-11-30T20:40:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(datetime_short(winter), "30/11/2026 à 21:40");
+        let summer = DateTime::parse_from_rfc3339("2026-07-14T22:30:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(datetime_short(summer), "15/07/2026 à 00:30");
+        assert_eq!(
+            paris_day(summer),
+            NaiveDate::from_ymd_opt(2026, 7, 15).unwrap()
+        );
+        assert_eq!(datetime_iso(summer), "2026-07-15T00:30:00+02:00");
+    }
 
     #[test]
     fn dates_read_the_french_way() {
