@@ -828,7 +828,9 @@ async fn two_instances_saving_one_version_of_a_section_accept_one_and_refuse_the
     save_on_both(&mut a, &mut b, &page, "main form", "name").await;
 
     // The RACI matrix.
-    let people = a.get(&format!("/produits/{slug}/roles/personnes/nouvelle")).await;
+    let people = a
+        .get(&format!("/produits/{slug}/roles/personnes/nouvelle"))
+        .await;
     let added = a
         .submit(
             &people,
