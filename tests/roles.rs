@@ -664,3 +664,81 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
             .unwrap();
     assert_eq!(actions, ["person-save", "person-save", "person-delete"]);
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn without_people_the_matrix_guides_and_with_them_a_plus_r_is_valid(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Petite équipe").await;
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert!(
+        page.text("#raci-guide")
+            .contains("Commencez par les personnes")
+    );
+    assert!(
+        page.texts(".fr-alert--error").is_empty(),
+        "{}",
+        page.text("main")
+    );
+    assert!(page.texts(".fr-error-text").is_empty());
+
+    let new = pm
+        .get(&format!("/produits/{slug}/roles/personnes/nouvelle"))
+        .await;
+    let added = pm
+        .submit(
+            &new,
+            "main form",
+            &[
+                ("name", "Hugo Bernard"),
+                ("team", "dnum"),
+                ("role_title", "Responsable produit"),
+                ("allocation", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        added.text("main")
+    );
+    // One person who both decides and does every activity: valid.
+    let matrix = pm.get(&format!("/produits/{slug}/roles")).await;
+    let (_, fields) = common::form_fields(&matrix, "form[action$='/roles/raci']");
+    let every: Vec<(String, String)> = fields
+        .into_iter()
+        .map(|(name, value)| {
+            if name == "version" {
+                (name, value)
+            } else {
+                (name, "A+R".to_owned())
+            }
+        })
+        .collect();
+    let changes: Vec<(&str, &str)> = every
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = pm
+        .submit(&matrix, "form[action$='/roles/raci']", &changes)
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let page = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert!(
+        page.text("#raci-etat").starts_with("RACI valide"),
+        "{}",
+        page.text("#raci-etat")
+    );
+    assert!(
+        pm.get(&format!("/produits/{slug}/roles/raci.csv"))
+            .await
+            .body
+            .contains("A+R")
+    );
+}

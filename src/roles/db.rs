@@ -286,8 +286,8 @@ pub async fn portfolio_problems(
                   sum((coalesce(x.accountable, 0) <> 1)::int + (coalesce(x.responsible, 0) = 0)::int) as "problems!",
                   bool_or(x.letters > 0) as "filled!"
            from raci_activities a
-           left join lateral (select count(*) filter (where c.letter = 'A') as accountable,
-                                     count(*) filter (where c.letter = 'R') as responsible,
+           left join lateral (select count(*) filter (where c.letter in ('A', 'A+R')) as accountable,
+                                     count(*) filter (where c.letter in ('R', 'A+R')) as responsible,
                                      count(*) as letters
                               from raci_cells c where c.activity_id = a.id) x on true
            group by a.product_id"#

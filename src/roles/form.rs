@@ -174,7 +174,9 @@ impl MatrixForm {
                 continue;
             }
             let letter = Letter::parse(value).ok_or_else(|| {
-                format!("« {value} » n’est pas une lettre RACI : choisissez R, A, C, I ou rien.")
+                format!(
+                    "« {value} » n’est pas une lettre RACI : choisissez R, A, A+R, C, I ou rien."
+                )
             })?;
             cells.insert(*key, letter);
         }

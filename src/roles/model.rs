@@ -71,17 +71,20 @@ impl Team {
 pub enum Letter {
     R,
     A,
+    /// Accountable and responsible at once: common practice on small teams.
+    AR,
     C,
     I,
 }
 
 impl Letter {
-    pub const ALL: [Letter; 4] = [Self::R, Self::A, Self::C, Self::I];
+    pub const ALL: [Letter; 5] = [Self::R, Self::A, Self::AR, Self::C, Self::I];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::R => "R",
             Self::A => "A",
+            Self::AR => "A+R",
             Self::C => "C",
             Self::I => "I",
         }
@@ -91,9 +94,18 @@ impl Letter {
         match self {
             Self::R => "R — réalise",
             Self::A => "A — rend compte, décide",
+            Self::AR => "A+R — rend compte et réalise",
             Self::C => "C — consulté",
             Self::I => "I — informé",
         }
+    }
+
+    pub fn is_accountable(self) -> bool {
+        matches!(self, Self::A | Self::AR)
+    }
+
+    pub fn is_responsible(self) -> bool {
+        matches!(self, Self::R | Self::AR)
     }
 
     pub fn parse(code: &str) -> Option<Self> {
@@ -151,6 +163,10 @@ pub fn validate(
     cells: &HashMap<(Uuid, Uuid), Letter>,
 ) -> Report {
     let mut report = Report::default();
+    if people.is_empty() {
+        // Nothing can be filled in yet: the page guides to adding people instead.
+        return report;
+    }
     for (activity, name) in activities {
         let letters: Vec<(Uuid, Letter)> = people
             .iter()
@@ -158,7 +174,7 @@ pub fn validate(
             .collect();
         let accountable: Vec<Uuid> = letters
             .iter()
-            .filter(|(_, l)| *l == Letter::A)
+            .filter(|(_, l)| l.is_accountable())
             .map(|(p, _)| *p)
             .collect();
         match accountable.len() {
@@ -174,7 +190,7 @@ pub fn validate(
                 message: format!("« {name} » a {n} A : une seule personne rend compte."),
             }),
         }
-        if !letters.iter().any(|(_, l)| *l == Letter::R) {
+        if !letters.iter().any(|(_, l)| l.is_responsible()) {
             report.errors.push(Issue {
                 activity: Some(*activity),
                 person: None,
@@ -268,6 +284,17 @@ mod tests {
         );
         assert!(report.errors.iter().any(|e| e.message.contains("a 2 A")));
         cells.insert((a.0, paul.id), Letter::R);
+        // One person both A and R is valid on its own.
+        let mut alone = HashMap::new();
+        alone.insert((a.0, marie.id), Letter::AR);
+        assert!(
+            validate(
+                std::slice::from_ref(&a),
+                &[marie.clone(), paul.clone()],
+                &alone
+            )
+            .is_valid()
+        );
         let report = validate(std::slice::from_ref(&a), &[marie, paul], &cells);
         assert!(report.is_valid(), "{report:?}");
         assert!(report.warnings.is_empty(), "{report:?}");
