@@ -509,6 +509,11 @@ async fn dates_outside_1900_to_2200_are_refused_and_never_hide_the_other_measure
         );
         assert_eq!(field_value(&refused, "value").as_deref(), Some("7,5"));
     }
+    // Each message names its field.
+    let empty = editor
+        .post(&format!("{url}/mesures"), &[("date", ""), ("value", "7"), ("comment", "")])
+        .await;
+    assert_eq!(empty.text("#date-erreur"), "Saisissez la date de la mesure.");
     let page = editor.get(&url).await;
     assert_eq!(page.texts("#mesures tbody tr").len(), 1);
 
@@ -868,7 +873,7 @@ async fn two_instances_saving_one_version_of_a_section_accept_one_and_refuse_the
 
     // A roadmap's initiative and risk.
     let month = |offset: u32| {
-        (chrono::Utc::now().date_naive().with_day(1).unwrap() + chrono::Months::new(offset))
+        (boussole::web::filters::today().with_day(1).unwrap() + chrono::Months::new(offset))
             .format("%Y-%m")
             .to_string()
     };
@@ -890,8 +895,7 @@ async fn two_instances_saving_one_version_of_a_section_accept_one_and_refuse_the
     );
     let roadmap = created.location().unwrap().to_owned();
     let new = a.get(&format!("{roadmap}/initiatives/nouvelle")).await;
-    let today = chrono::Utc::now()
-        .date_naive()
+    let today = boussole::web::filters::today()
         .format("%Y-%m-%d")
         .to_string();
     let made = a

@@ -12,7 +12,7 @@ use common::{Client, Page, TestApp, count_queries, create_product, field_value};
 use sqlx::PgPool;
 
 fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    boussole::web::filters::today()
 }
 
 fn days_ago(n: i64) -> String {
@@ -417,6 +417,10 @@ async fn csv_import_previews_every_line_then_commits_the_valid_ones(db: PgPool) 
             .text("#fichier-erreur")
             .starts_with("Colonnes attendues : indicateur ; date ; valeur ; commentaire")
     );
+    // An empty file, chosen: said so, not "choose a file".
+    let empty = upload(&mut pm, &import, b"").await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.text("#fichier-erreur"), "Le fichier est vide.");
     // Far too big: the 413 page says so.
     let huge = vec![b'a'; 2 * 1024 * 1024];
     let too_big = upload(&mut pm, &import, &huge).await;

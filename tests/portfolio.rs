@@ -129,8 +129,7 @@ async fn the_csv_export_has_exactly_the_rows_and_columns_shown(db: PgPool) {
         export.header("content-type"),
         Some("text/csv; charset=utf-8")
     );
-    let today = chrono::Utc::now()
-        .date_naive()
+    let today = boussole::web::filters::today()
         .format("%Y-%m-%d")
         .to_string();
     assert_eq!(

@@ -542,7 +542,7 @@ async fn a_phase_change_is_dated_commented_and_shown(db: PgPool) {
     assert!(refused.text("#comment-erreur").starts_with("Expliquez"));
     assert_eq!(field_value(&refused, "phase_id").unwrap(), mvp);
 
-    let today = chrono::Utc::now().date_naive();
+    let today = boussole::web::filters::today();
     let done = editor
         .post(
             &format!("/produits/{slug}/phase"),

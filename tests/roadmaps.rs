@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 fn month(offset: i32) -> String {
-    let today = chrono::Utc::now().date_naive();
+    let today = boussole::web::filters::today();
     let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
     let d = if offset >= 0 {
         first.checked_add_months(Months::new(offset as u32))
@@ -22,7 +22,7 @@ fn month(offset: i32) -> String {
 }
 
 fn day(offset: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+    (boussole::web::filters::today() + chrono::Duration::days(offset)).to_string()
 }
 
 /// A roadmap from this month for `months` months; returns its URL.

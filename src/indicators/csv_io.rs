@@ -130,7 +130,7 @@ pub fn plan(
             if only.is_some_and(|id| id != indicator.id) {
                 return error("Cette ligne concerne un autre indicateur que celui de l’import.".into(), source);
             }
-            let date = match parse_date(&source.date) {
+            let date = match parse_date(&source.date, "la date") {
                 Ok(d) if d > today => return error("Date dans le futur.".into(), source),
                 Ok(d) => d,
                 Err(message) => return error(message, source),

@@ -20,18 +20,33 @@ pub const TARGET_ROWS: usize = 3;
 
 use crate::web::form::DateError;
 
-/// A date typed by hand (`31/12/2026`) or by a date input (`2026-12-31`).
-pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+/// A date typed by hand (`31/12/2026`) or by a date input (`2026-12-31`); `what` names the
+/// field in the messages ("la date de la mesure").
+pub fn parse_date(raw: &str, what: &str) -> Result<NaiveDate, String> {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Err("Saisissez une date.".into());
+        return Err(format!("Saisissez {what}."));
     }
+    let what = capitalised(what);
     crate::web::form::calendar_date(raw).map_err(|error| match error {
-        DateError::Invalid => {
-            format!("« {raw} » n’est pas une date valide : écrivez-la au format JJ/MM/AAAA.")
+        DateError::Invalid => format!(
+            "{what} : « {raw} » n’est pas une date valide ; écrivez-la au format JJ/MM/AAAA."
+        ),
+        DateError::OutOfRange => {
+            format!(
+                "{what} : « {raw} » : {}.",
+                crate::web::form::YEAR_RANGE_MESSAGE
+            )
         }
-        DateError::OutOfRange => format!("« {raw} » : {}.", crate::web::form::YEAR_RANGE_MESSAGE),
     })
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn text(
@@ -224,13 +239,14 @@ impl IndicatorForm {
         } else {
             None
         };
-        let baseline_date = match parse_date(&self.baseline_date) {
-            Ok(d) => Some(d),
-            Err(message) => {
-                errors.insert("baseline_date", message);
-                None
-            }
-        };
+        let baseline_date =
+            match parse_date(&self.baseline_date, "la date de la valeur de référence") {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    errors.insert("baseline_date", message);
+                    None
+                }
+            };
         let mut targets = Vec::new();
         for (index, (raw_value, raw_date)) in self.target_rows().iter().enumerate() {
             if raw_value.trim().is_empty() && raw_date.trim().is_empty() {
@@ -244,7 +260,7 @@ impl IndicatorForm {
                     None
                 }
             };
-            let date = match parse_date(raw_date) {
+            let date = match parse_date(raw_date, "la date de la cible") {
                 Ok(d) => Some(d),
                 Err(message) => {
                     errors.insert(date_field, message);
@@ -415,7 +431,7 @@ pub struct MeasurementForm {
 impl MeasurementForm {
     pub fn parse(&self, today: NaiveDate) -> Result<(Point, String), FieldErrors> {
         let mut errors = FieldErrors::new();
-        let date = match parse_date(&self.date) {
+        let date = match parse_date(&self.date, "la date de la mesure") {
             Ok(d) if d > today => {
                 errors.insert(
                     "date",

@@ -1140,9 +1140,15 @@ async fn uploaded(mut multipart: Multipart) -> AppResult<Result<Option<String>, 
     };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         if field.name() == Some("fichier") {
+            // A browser sends the field with no file name when no file was chosen.
+            let chosen = field.file_name().is_some_and(|name| !name.is_empty());
             let bytes = field.bytes().await.map_err(unreadable)?;
             if bytes.is_empty() {
-                return Ok(Ok(None));
+                return Ok(if chosen {
+                    Err("Le fichier est vide.".into())
+                } else {
+                    Ok(None)
+                });
             }
             return Ok(String::from_utf8(bytes.to_vec())
                 .map(Some)

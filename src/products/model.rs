@@ -357,7 +357,7 @@ impl ProductForm {
                 None => {
                     errors.insert(
                         "homologation_date",
-                        "Saisissez une date valide, au format JJ/MM/AAAA, entre 1900 et 2200."
+                        "Saisissez une date d’homologation valide, au format JJ/MM/AAAA, entre 1900 et 2200."
                             .into(),
                     );
                     None
@@ -521,7 +521,8 @@ impl PhaseForm {
             None => {
                 errors.insert(
                     "changed_on",
-                    "Saisissez une date valide, au format JJ/MM/AAAA, entre 1900 et 2200.".into(),
+                    "Saisissez la date du changement de phase, au format JJ/MM/AAAA, entre 1900 et 2200."
+                        .into(),
                 );
                 None
             }

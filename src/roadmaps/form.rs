@@ -247,7 +247,14 @@ impl InitiativeForm {
                 id
             }
         };
-        let mut date = |field: &'static str, raw: &str| match parse_date(raw) {
+        let mut date = |field: &'static str, raw: &str| match parse_date(
+            raw,
+            match field {
+                "starts_on" => "la date de début",
+                "ends_on" => "la date de fin",
+                _ => "la date du jalon",
+            },
+        ) {
             Ok(d) => Some(d),
             Err(message) => {
                 errors.insert(field, message);

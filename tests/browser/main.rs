@@ -726,7 +726,7 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
     browser
         .assert_accessible("the indicator form with its errors")
         .await;
-    let today = chrono::Utc::now().date_naive();
+    let today = boussole::web::filters::today();
     let iso = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
     fill(c, "baseline_value", "6,4").await;
     fill_date(c, "baseline_date", today - chrono::Duration::days(200)).await;
@@ -908,7 +908,7 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     }
 
     // A roadmap of three months from this month.
-    let today = chrono::Utc::now().date_naive();
+    let today = boussole::web::filters::today();
     let first = today.with_day(1).unwrap();
     let last = first.checked_add_months(chrono::Months::new(2)).unwrap();
     c.goto(&server.url("/produits/aide-au-repit/roadmaps"))
