@@ -221,3 +221,31 @@ async fn an_empty_portfolio_says_so_and_invites_to_create(db: PgPool) {
             .contains("Créer un produit")
     );
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn names_starting_with_an_accented_capital_sort_in_french_order(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut editor, _) = app.signed_in(Role::Editor).await;
+    for name in [
+        "Veille sanitaire",
+        "Élections professionnelles",
+        "aide au répit",
+    ] {
+        common::create_product(&mut editor, &app.db, name).await;
+    }
+    let names = editor
+        .get("/")
+        .await
+        .texts("#portefeuille tbody tr td:first-child");
+    let names: Vec<&str> = names.iter().map(|n| n.split(" ").next().unwrap()).collect();
+    assert_eq!(names, ["aide", "Élections", "Veille"]);
+    let csv = editor.get("/portefeuille.csv").await.body;
+    let (elections, veille) = (csv.find("Élections").unwrap(), csv.find("Veille").unwrap());
+    assert!(elections < veille);
+    let list = editor.get("/produits").await;
+    let text = list.text("main");
+    assert!(
+        text.find("Élections").unwrap() < text.find("Veille").unwrap(),
+        "{text}"
+    );
+}

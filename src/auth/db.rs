@@ -237,7 +237,7 @@ pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>
                    where f.email = lower(u.email)
                      and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!"
            from users u
-           order by u.active desc, lower(u.display_name)"#,
+           order by u.active desc, u.display_name collate "fr-x-icu""#,
         THROTTLE_WINDOW_MINUTES
     )
     .fetch_all(db)

@@ -160,7 +160,7 @@ pub async fn indicators(
                             from measurements m where m.indicator_id = i.id), '[]') as "measurements!"
            from indicators i
            where i.product_id = $1 and ($2::uuid is null or i.id = $2)
-           order by lower(i.name)"#,
+           order by i.name collate "fr-x-icu""#,
         product_id,
         only
     )

@@ -272,7 +272,7 @@ impl Column {
     }
 
     fn compare(self, a: &Row, b: &Row) -> Ordering {
-        let text = |x: &str, y: &str| x.to_lowercase().cmp(&y.to_lowercase());
+        let text = filters::french_order;
         match self {
             Self::Name => text(&a.name, &b.name),
             Self::Direction => text(&a.direction, &b.direction),

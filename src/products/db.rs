@@ -246,7 +246,7 @@ pub async fn members(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<
         Member,
         "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
          from product_members m join users u on u.id = m.user_id
-         where m.product_id = $1 order by lower(u.display_name)",
+         where m.product_id = $1 order by u.display_name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
@@ -264,7 +264,7 @@ pub async fn member_candidates(
          from users u
          where u.active and u.role = 'editor'
            and not exists (select 1 from product_members m where m.product_id = $1 and m.user_id = u.id)
-         order by lower(u.display_name)",
+         order by u.display_name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
@@ -381,7 +381,7 @@ pub struct ListedProduct {
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ListedProduct>> {
     sqlx::query_as!(
         ListedProduct,
-        r#"select slug, name, description, archived_at is not null as "archived!" from products order by archived_at is not null, lower(name)"#
+        r#"select slug, name, description, archived_at is not null as "archived!" from products order by archived_at is not null, name collate "fr-x-icu""#
     )
     .fetch_all(db)
     .await

@@ -140,7 +140,7 @@ pub async fn initiatives(
 ) -> sqlx::Result<Vec<Initiative>> {
     let rows = sqlx::query!(
         "select id, title, description, kind, status, objective_id, starts_on, ends_on, milestone_on, milestone
-         from initiatives where roadmap_id = $1 order by starts_on, lower(title)",
+         from initiatives where roadmap_id = $1 order by starts_on, title collate \"fr-x-icu\"",
         roadmap_id
     )
     .fetch_all(db)

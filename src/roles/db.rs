@@ -37,7 +37,7 @@ pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<V
     let rows = sqlx::query!(
         "select id, name, organisation, team, role_title, allocation, expectations, email, user_id from people
          where product_id = $1
-         order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), lower(name)",
+         order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)

@@ -63,7 +63,7 @@ pub async fn contributors(
     sqlx::query_as!(
         Contributor,
         "select u.id as user_id, u.display_name as name from vision_contributors c join users u on u.id = c.user_id
-         where c.product_id = $1 order by lower(u.display_name)",
+         where c.product_id = $1 order by u.display_name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
@@ -74,7 +74,7 @@ pub async fn contributors(
 pub async fn accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Contributor>> {
     sqlx::query_as!(
         Contributor,
-        "select id as user_id, display_name as name from users where active order by lower(display_name)"
+        "select id as user_id, display_name as name from users where active order by display_name collate \"fr-x-icu\""
     )
     .fetch_all(db)
     .await

@@ -36,6 +36,37 @@ pub fn date_long(date: NaiveDate) -> String {
     format!("{day} {month} {}", date.year())
 }
 
+/// Orders names the French way: letters before their accents matter, case last
+/// ("aide" < "Élections" < "Veille"), as PostgreSQL's `fr-x-icu` collation does in SQL.
+pub fn french_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fold(a)
+        .cmp(&fold(b))
+        .then_with(|| a.to_lowercase().cmp(&b.to_lowercase()))
+        // Lower case first, as ICU does.
+        .then_with(|| b.cmp(a))
+}
+
+/// Lower case without diacritics, ligatures spelled out: the primary collation key.
+fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => out.push('a'),
+            'ç' => out.push('c'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => out.push('o'),
+            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
+            'ÿ' => out.push('y'),
+            'ñ' => out.push('n'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Times are stored in UTC and shown in Paris time, daylight saving included.
 pub fn paris(at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
     at.with_timezone(&chrono_tz::Europe::Paris)
@@ -87,6 +118,32 @@ pub fn number(value: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_the_french_way() {
+        let mut names = vec![
+            "Veille",
+            "Élections",
+            "aide",
+            "Zèbre",
+            "Aide",
+            "œuvre",
+            "Orange",
+        ];
+        names.sort_by(|a, b| french_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "aide",
+                "Aide",
+                "Élections",
+                "œuvre",
+                "Orange",
+                "Veille",
+                "Zèbre"
+            ]
+        );
+    }
 
     #[test]
     fn times_are_shown_in_paris_time_with_daylight_saving() {
