@@ -10,6 +10,7 @@ const stylesheets = [
   "utility/icons/icons-system/icons-system.min.css",
   "utility/icons/icons-user/icons-user.min.css",
   "utility/icons/icons-document/icons-document.min.css",
+  "utility/icons/icons-arrows/icons-arrows.min.css",
 ];
 const files = ["dsfr.module.min.js", "dsfr.nomodule.min.js"];
 

@@ -511,9 +511,15 @@ async fn dates_outside_1900_to_2200_are_refused_and_never_hide_the_other_measure
     }
     // Each message names its field.
     let empty = editor
-        .post(&format!("{url}/mesures"), &[("date", ""), ("value", "7"), ("comment", "")])
+        .post(
+            &format!("{url}/mesures"),
+            &[("date", ""), ("value", "7"), ("comment", "")],
+        )
         .await;
-    assert_eq!(empty.text("#date-erreur"), "Saisissez la date de la mesure.");
+    assert_eq!(
+        empty.text("#date-erreur"),
+        "Saisissez la date de la mesure."
+    );
     let page = editor.get(&url).await;
     assert_eq!(page.texts("#mesures tbody tr").len(), 1);
 

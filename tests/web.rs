@@ -224,3 +224,55 @@ async fn user_text_is_escaped(db: PgPool) {
     // Shown as text, exactly as typed.
     assert!(list.text("tbody").contains("<script>alert(1)</script>"));
 }
+
+/// Every `fr-icon-*` class the templates use is defined by a stylesheet the layout links
+/// (an icon whose stylesheet is missing renders as a filled square).
+#[test]
+fn every_icon_used_is_in_a_linked_stylesheet() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let base = std::fs::read_to_string("templates/base.html").unwrap();
+    let mut css = String::new();
+    for href in base
+        .split("layout.asset(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.ends_with(".css") && href.starts_with("dsfr/"))
+    {
+        css.push_str(
+            &std::fs::read_to_string(format!("static/{href}"))
+                .unwrap_or_else(|_| panic!("static/{href} missing: run npm run build")),
+        );
+    }
+    let mut sources = Vec::new();
+    files(std::path::Path::new("templates"), &mut sources);
+    files(std::path::Path::new("src"), &mut sources);
+    let mut missing = Vec::new();
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (index, _) in text.match_indices("fr-icon-") {
+            let name: String = text[index..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if name.ends_with('-') || name == "fr-icon-" {
+                continue; // a prefix built in code, not a class
+            }
+            if !css.contains(&format!(".{name}")) {
+                missing.push(format!("{name} ({})", path.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "icons without a stylesheet: {missing:?}"
+    );
+}
