@@ -632,3 +632,47 @@ async fn the_dashboard_counts_indicator_statuses_with_constant_queries(db: PgPoo
     let (_, many) = count_queries(pm.get("/")).await;
     assert_eq!(few, many);
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn words_follow_french_grammar_and_keep_direction_for_one_meaning(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Mots justes").await;
+    let form = pm
+        .get(&format!("/produits/{slug}/indicateurs/nouveau"))
+        .await;
+    assert!(
+        form.text("label[for=direction]")
+            .starts_with("Sens souhaité (hausse / baisse / fourchette)")
+    );
+    let created = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Délai de traitement"),
+                ("kind", "impact"),
+                ("unit", "jours"),
+                ("direction", "baisse"),
+                ("baseline_value", "40"),
+                ("baseline_date", &days_ago(100)),
+                ("target_value", "20"),
+                ("target_date", &in_days(200)),
+                ("frequency", "mensuelle"),
+                ("source", "jdma"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text("main")
+    );
+    let page = pm.get(created.location().unwrap()).await;
+    assert!(
+        page.text("main .fr-badge").contains("Indicateur d’impact"),
+        "{}",
+        page.text("main .fr-badge")
+    );
+}

@@ -545,7 +545,7 @@ async fn indicator_page(
         name,
         can_edit: sheet.can_edit,
         id: i.id.to_string(),
-        kind: i.kind.label(),
+        kind: i.kind.title(),
         kind_explanation: i.kind.explanation(),
         objective: i
             .objective_id

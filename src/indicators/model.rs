@@ -49,6 +49,15 @@ vocabulary!(
 );
 
 impl Kind {
+    /// "Indicateur de succès", "Indicateur d’impact", "Indicateur de direction".
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Success => "Indicateur de succès",
+            Self::Impact => "Indicateur d’impact",
+            Self::Direction => "Indicateur de direction",
+        }
+    }
+
     pub fn explanation(self) -> &'static str {
         match self {
             Self::Success => "Le produit atteint-il ses résultats ? Usage, audience, satisfaction.",

@@ -928,10 +928,10 @@ async fn save_risk(
     .await?;
     tx.commit().await?;
     sheet
-        .flash(Flash::success(format!(
-            "{} enregistré(e).",
-            input.kind.label()
-        )))
+        .flash(Flash::success(match input.kind {
+            RiskKind::Dependency => "Dépendance enregistrée.",
+            RiskKind::Risk => "Risque enregistré.",
+        }))
         .await?;
     Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
 }

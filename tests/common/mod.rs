@@ -404,12 +404,24 @@ impl Client {
     /// (a field the form does not have is a test failure: the page and the handler disagree).
     pub async fn submit(&mut self, page: &Page, selector: &str, changes: &[(&str, &str)]) -> Page {
         let (action, mut fields) = form_fields(page, selector);
+        let html = page.html();
+        let form = html
+            .select(&Selector::parse(selector).unwrap())
+            .next()
+            .unwrap();
         for (name, value) in changes {
-            let field = fields
-                .iter_mut()
-                .find(|(n, _)| n == name)
-                .unwrap_or_else(|| panic!("the form {selector} has no field {name}"));
-            field.1 = (*value).to_owned();
+            match fields.iter_mut().find(|(n, _)| n == name) {
+                Some(field) => field.1 = (*value).to_owned(),
+                // A radio group or checkbox not yet checked: choosing it sends it.
+                None => {
+                    let choice = Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+                    assert!(
+                        form.select(&choice).next().is_some(),
+                        "the form {selector} has no field {name}"
+                    );
+                    fields.push(((*name).to_owned(), (*value).to_owned()));
+                }
+            }
         }
         let pairs: Vec<(&str, &str)> = fields
             .iter()
