@@ -722,3 +722,67 @@ async fn the_last_update_is_the_latest_change_of_anything_shown_in_paris_time(db
     assert!(!shown.contains("15/07/2026"), "{shown}");
     assert!(shown.contains(&now[..10]), "{shown} / {now}");
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn creating_a_product_with_a_close_name_warns_and_links_to_it(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut editor, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut editor, &app.db, "Aide au Répit").await;
+    // A different product with shared words is fine.
+    create_product(&mut editor, &app.db, "Relais Répit Aidants").await;
+
+    let form = editor.get("/produits/nouveau").await;
+    let direction: uuid::Uuid =
+        sqlx::query_scalar("select id from directions order by position limit 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let direction = Some(direction.to_string());
+    let warned = editor
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Aide au répit"),
+                ("typology", "demarches"),
+                ("direction_id", direction.as_deref().unwrap_or_default()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        warned.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        warned.text("main")
+    );
+    assert!(
+        warned
+            .text("#name-erreur")
+            .starts_with("Un produit au nom proche existe déjà"),
+        "{}",
+        warned.text("main")
+    );
+    let links = warned.texts("#produits-proches li");
+    assert_eq!(links, ["Aide au Répit"]);
+    assert!(warned.body.contains(&format!("href=\"/produits/{slug}\"")));
+    let before: i64 = sqlx::query_scalar("select count(*) from products")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(before, 2);
+
+    // Confirmed as another product: created.
+    let created = editor
+        .submit(
+            &warned,
+            "main form",
+            &[("distinct", "on"), ("slug", "aide-au-repit-bis")],
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        created.text("main")
+    );
+}

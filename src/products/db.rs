@@ -386,3 +386,21 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ListedProduct>> {
     .fetch_all(db)
     .await
 }
+
+/// Products whose name is close to `name` — trigram similarity of 0.8 or more, case and accents
+/// aside ("Aide au répit" and "Aide au Répit"; not "Produit 1" and "Produit 10") — closest first.
+pub async fn similar_names(
+    db: impl PgExecutor<'_>,
+    name: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        "select slug, name from products
+         where similarity(unaccent(lower(name)), unaccent(lower($1))) >= 0.8
+         order by similarity(unaccent(lower(name)), unaccent(lower($1))) desc, name collate \"fr-x-icu\"
+         limit 5",
+        name
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.slug, r.name)).collect())
+}

@@ -85,6 +85,7 @@ fn form_page(
         form,
         errors,
         conflict,
+        similar: Vec::new(),
     }
 }
 
@@ -160,8 +161,17 @@ pub async fn create(
             "Choisissez la phase actuelle du produit.".into(),
         );
     }
+    let mut similar = Vec::new();
     if let (Ok(input), Some(phase)) = (&parsed, phase) {
-        if db::slug_taken(&state.db, &input.slug, None).await? {
+        if form.distinct.is_none() {
+            similar = db::similar_names(&state.db, &input.name).await?;
+        }
+        if !similar.is_empty() {
+            errors.insert(
+                "name",
+                "Un produit au nom proche existe déjà : vérifiez qu’il ne s’agit pas du même, ou confirmez qu’il s’agit d’un autre produit.".into(),
+            );
+        } else if db::slug_taken(&state.db, &input.slug, None).await? {
             errors.insert("slug", SLUG_TAKEN.into());
         } else {
             match insert_product(&state, &viewer, input, phase, &directions).await {
@@ -183,7 +193,7 @@ pub async fn create(
             }
         }
     }
-    let page = form_page(
+    let mut page = form_page(
         viewer.layout.in_section("produits"),
         "Créer un produit".into(),
         "/produits".into(),
@@ -194,6 +204,7 @@ pub async fn create(
         Some(&phases),
         None,
     );
+    page.similar = similar;
     render(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 

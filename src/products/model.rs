@@ -253,6 +253,8 @@ pub struct ProductForm {
     pub phase_id: String,
     /// The version the edit was based on (absent when creating).
     pub version: String,
+    /// Creation only: "this is another product", ticked after the close names were shown.
+    pub distinct: Option<String>,
 }
 
 impl ProductForm {
@@ -277,6 +279,7 @@ impl ProductForm {
             rgpd_register: check(input.rgpd_register),
             phase_id: String::new(),
             version: version.to_string(),
+            distinct: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct ProductFormPage {
     /// The initial phase, chosen only at creation.
     pub phases: Option<Vec<Choice>>,
     pub conflict: Option<Conflict>,
+    /// Existing products with a close name (slug, name): shown before creating a duplicate.
+    pub similar: Vec<(String, String)>,
 }
 
 pub struct Badge {
