@@ -503,6 +503,11 @@ async fn demo_vision(
         problems: "Informations dispersées, délais de réponse longs, allers-retours entre services et pièces demandées plusieurs fois.".into(),
         solution: "Un service en ligne unique, conçu avec ses utilisateurs, qui réutilise les données déjà connues de l’administration.".into(),
         impact: "Moins de temps perdu pour les usagers, des agents recentrés sur les cas complexes, des données pour piloter la politique publique.".into(),
+        alignment: if index % 3 == 0 {
+            "Transformation numérique de l’État : 100 % des démarches essentielles en ligne, accessibles et de qualité.".into()
+        } else {
+            String::new()
+        },
     };
     let first = VisionText {
         statement: format!("{name} aide à {purpose}."),

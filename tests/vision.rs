@@ -493,3 +493,44 @@ async fn the_dashboard_shows_and_filters_vision_completeness_with_constant_queri
     let (_, many) = count_queries(pm.get("/")).await;
     assert_eq!(few, many);
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_policy_served_is_written_with_the_vision_but_not_counted(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Aligné").await;
+    let form = pm.get(&format!("/produits/{slug}/vision/modifier")).await;
+    assert!(
+        form.text("label[for=alignment]")
+            .starts_with("Priorités ministérielles / politique publique servie")
+    );
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("statement", "Aider les aidants à souffler."),
+                ("alignment", "Stratégie nationale « Agir pour les aidants »"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let sheet = pm.get(&format!("/produits/{slug}")).await;
+    assert!(
+        sheet
+            .text("#vision-alignement")
+            .contains("Agir pour les aidants")
+    );
+    // Only the statement counts: 1 of 6.
+    assert_eq!(sheet.text("#vision-score"), "Complétude 1/6");
+    let form = pm.get(&format!("/produits/{slug}/vision/modifier")).await;
+    assert_eq!(
+        field_value(&form, "alignment").as_deref(),
+        Some("Stratégie nationale « Agir pour les aidants »")
+    );
+}

@@ -27,7 +27,7 @@ pub async fn create(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()>
 
 pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Option<Vision>> {
     let row = sqlx::query!(
-        r#"select v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.version,
+        r#"select v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.alignment, v.version,
                   v.edited_at, v.reviewed_at, u.display_name as "reviewed_by?"
            from visions v left join users u on u.id = v.reviewed_by
            where v.product_id = $1"#,
@@ -43,6 +43,7 @@ pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Opt
             problems: r.problems,
             solution: r.solution,
             impact: r.impact,
+            alignment: r.alignment,
         },
         version: r.version,
         edited_at: r.edited_at,
@@ -110,7 +111,7 @@ pub async fn save(
 ) -> sqlx::Result<Option<i32>> {
     sqlx::query_scalar!(
         "update visions set statement = $3, raison_detre = $4, users = $5, problems = $6, solution = $7, impact = $8,
-                version = version + 1, edited_at = now(), edited_by = $9, updated_at = now()
+                alignment = $10, version = version + 1, edited_at = now(), edited_by = $9, updated_at = now()
          where product_id = $1 and version = $2
          returning version",
         product_id,
@@ -121,7 +122,8 @@ pub async fn save(
         text.problems,
         text.solution,
         text.impact,
-        user_id
+        user_id,
+        text.alignment
     )
     .fetch_optional(&mut *tx)
     .await
@@ -161,8 +163,8 @@ pub struct NewVersion<'a> {
 pub async fn insert_version(tx: &mut PgConnection, v: &NewVersion<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into vision_versions (product_id, number, statement, raison_detre, users, problems, solution, impact,
-                                      contributors, restored_from, saved_by, saved_by_name)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                      contributors, restored_from, saved_by, saved_by_name, alignment)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         v.product_id,
         v.number,
         v.text.statement,
@@ -174,7 +176,8 @@ pub async fn insert_version(tx: &mut PgConnection, v: &NewVersion<'_>) -> sqlx::
         v.contributors,
         v.restored_from,
         v.saved_by,
-        v.saved_by_name
+        v.saved_by_name,
+        v.text.alignment
     )
     .execute(tx)
     .await?;
@@ -195,7 +198,7 @@ pub async fn versions(
     product_id: Uuid,
 ) -> sqlx::Result<Vec<SavedVersion>> {
     let rows = sqlx::query!(
-        "select number, statement, raison_detre, users, problems, solution, impact, contributors, restored_from,
+        "select number, statement, raison_detre, users, problems, solution, impact, alignment, contributors, restored_from,
                 saved_by_name, saved_at
          from vision_versions where product_id = $1 order by number desc",
         product_id
@@ -213,6 +216,7 @@ pub async fn versions(
                 problems: r.problems,
                 solution: r.solution,
                 impact: r.impact,
+                alignment: r.alignment,
             },
             contributors: r.contributors,
             restored_from: r.restored_from,

@@ -56,6 +56,7 @@ async fn form_page(
             .iter()
             .map(|p| part_input(*p, text, &errors))
             .collect(),
+        alignment: part_input(Part::Alignment, text, &errors),
         accounts: accounts
             .into_iter()
             .map(|a| AccountChoice {
@@ -329,7 +330,7 @@ pub async fn compare(
     // By default: the latest version against the one before it.
     let to = pick(&versions, &query.a, 0)?;
     let from = pick(&versions, &query.de, 1).or_else(|_| pick(&versions, &query.de, 0))?;
-    let mut rows: Vec<DiffRow> = Part::ALL
+    let mut rows: Vec<DiffRow> = Part::EDITED
         .iter()
         .map(|part| {
             let (old, new) = (from.text.get(*part), to.text.get(*part));
@@ -489,6 +490,7 @@ pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<VisionSumm
             .iter()
             .map(|p| (p.label(), vision.text.get(*p).to_owned()))
             .collect(),
+        alignment: vision.text.alignment.clone(),
         checklist: completeness.checklist(),
         score: completeness.score(),
         written: !vision.text.is_empty(),

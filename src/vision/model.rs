@@ -21,6 +21,8 @@ pub enum Part {
     Problems,
     Solution,
     Impact,
+    /// Optional, outside the completeness score.
+    Alignment,
 }
 
 impl Part {
@@ -31,6 +33,16 @@ impl Part {
         Self::Problems,
         Self::Solution,
         Self::Impact,
+    ];
+    /// Every part a person writes: the six counted ones, then the optional alignment.
+    pub const EDITED: [Part; 7] = [
+        Self::Statement,
+        Self::RaisonDetre,
+        Self::Users,
+        Self::Problems,
+        Self::Solution,
+        Self::Impact,
+        Self::Alignment,
     ];
     /// The five elements that make the statement concrete.
     pub const ELEMENTS: [Part; 5] = [
@@ -49,6 +61,7 @@ impl Part {
             Self::Problems => "problems",
             Self::Solution => "solution",
             Self::Impact => "impact",
+            Self::Alignment => "alignment",
         }
     }
 
@@ -60,6 +73,7 @@ impl Part {
             Self::Problems => "Problèmes et besoins",
             Self::Solution => "Solution et proposition de valeur",
             Self::Impact => "Impact attendu",
+            Self::Alignment => "Priorités ministérielles / politique publique servie",
         }
     }
 
@@ -84,6 +98,9 @@ impl Part {
             Self::Impact => {
                 "Ce qui aura changé pour les utilisateurs et pour l’administration si le produit réussit, et comment on le verra."
             }
+            Self::Alignment => {
+                "Facultatif, hors du score de complétude : la priorité du Gouvernement ou du ministère, ou la politique publique que le produit sert."
+            }
         }
     }
 
@@ -106,6 +123,7 @@ pub struct VisionText {
     pub problems: String,
     pub solution: String,
     pub impact: String,
+    pub alignment: String,
 }
 
 impl VisionText {
@@ -117,6 +135,7 @@ impl VisionText {
             Part::Problems => &self.problems,
             Part::Solution => &self.solution,
             Part::Impact => &self.impact,
+            Part::Alignment => &self.alignment,
         }
     }
 
@@ -128,6 +147,7 @@ impl VisionText {
             Part::Problems => &mut self.problems,
             Part::Solution => &mut self.solution,
             Part::Impact => &mut self.impact,
+            Part::Alignment => &mut self.alignment,
         }
     }
 
@@ -138,14 +158,14 @@ impl VisionText {
     }
 
     pub fn is_empty(&self) -> bool {
-        Part::ALL
+        Part::EDITED
             .iter()
             .all(|part| self.get(*part).trim().is_empty())
     }
 
     /// The texts with their contributors, as users read them (audit trail, conflict page).
     pub fn fields(&self, contributors: &str) -> Vec<Field> {
-        let mut fields: Vec<Field> = Part::ALL
+        let mut fields: Vec<Field> = Part::EDITED
             .iter()
             .map(|p| Field::new(p.key(), p.label(), self.get(*p)))
             .collect();
@@ -161,7 +181,7 @@ impl VisionText {
     pub fn parse(&self) -> Result<VisionText, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut clean = VisionText::default();
-        for part in Part::ALL {
+        for part in Part::EDITED {
             let text = self.get(part).trim().replace("\r\n", "\n");
             let count = text.chars().count();
             if count > part.max() {
@@ -345,6 +365,8 @@ mod tests {
             statement: "Aider les aidants à souffler".into(),
             users: "TODO".into(),
             impact: "Moins d’épuisement des aidants".into(),
+            // The alignment is never counted.
+            alignment: "Stratégie nationale des aidants".into(),
             ..Default::default()
         };
         let completeness = text.completeness();

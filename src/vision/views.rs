@@ -30,6 +30,8 @@ pub struct VisionFormPage {
     pub name: String,
     pub statement: PartInput,
     pub elements: Vec<PartInput>,
+    /// Optional, outside the completeness score.
+    pub alignment: PartInput,
     pub accounts: Vec<AccountChoice>,
     pub version: String,
     pub errors: FieldErrors,
@@ -41,6 +43,8 @@ pub struct VisionSummary {
     pub statement: String,
     /// (label, text) of the five elements.
     pub elements: Vec<(&'static str, String)>,
+    /// The priority or public policy served; optional, not in the score.
+    pub alignment: String,
     pub checklist: Vec<(&'static str, bool)>,
     pub score: usize,
     pub written: bool,
