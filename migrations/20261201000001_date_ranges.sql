@@ -20,6 +20,15 @@ delete from indicator_targets t
     where t.target_date <> pg_temp.clamp_day(t.target_date)
       and exists (select 1 from indicator_targets o
                   where o.indicator_id = t.indicator_id and o.target_date = pg_temp.clamp_day(t.target_date));
+-- Two out-of-range targets of one indicator on the same side: keep one (the nearest the bound).
+delete from indicator_targets t
+    where t.target_date <> pg_temp.clamp_day(t.target_date)
+      and exists (select 1 from indicator_targets o
+                  where o.indicator_id = t.indicator_id and o.ctid <> t.ctid
+                    and pg_temp.clamp_day(o.target_date) = pg_temp.clamp_day(t.target_date)
+                    and o.target_date <> pg_temp.clamp_day(o.target_date)
+                    and (abs(o.target_date - pg_temp.clamp_day(o.target_date)), o.ctid)
+                        < (abs(t.target_date - pg_temp.clamp_day(t.target_date)), t.ctid));
 update indicator_targets set target_date = pg_temp.clamp_day(target_date)
     where target_date <> pg_temp.clamp_day(target_date);
 
@@ -43,18 +52,18 @@ update initiatives set starts_on = pg_temp.clamp_day(starts_on), ends_on = pg_te
     where starts_on <> pg_temp.clamp_day(starts_on) or ends_on <> pg_temp.clamp_day(ends_on)
        or milestone_on <> pg_temp.clamp_day(milestone_on);
 
--- A roadmap keeps its length in months when moved inside the range.
+-- A roadmap keeps its length in months when moved inside the range (`age`, not the years:
+-- there is no year 0).
+create function pg_temp.months_between(a date, b date) returns int language sql immutable as $$
+    select (extract(year from age(b, a)) * 12 + extract(month from age(b, a)))::int
+$$;
 update roadmaps set
-    start_month = date '1900-01-01',
-    end_month = date '1900-01-01' + make_interval(months =>
-        ((extract(year from end_month) - extract(year from start_month)) * 12
-         + extract(month from end_month) - extract(month from start_month))::int)
+    end_month = date '1900-01-01' + make_interval(months => pg_temp.months_between(start_month, end_month)),
+    start_month = date '1900-01-01'
     where start_month < date '1900-01-01';
 update roadmaps set
-    end_month = date '2200-12-01',
-    start_month = date '2200-12-01' - make_interval(months =>
-        ((extract(year from end_month) - extract(year from start_month)) * 12
-         + extract(month from end_month) - extract(month from start_month))::int)
+    start_month = date '2200-12-01' - make_interval(months => pg_temp.months_between(start_month, end_month)),
+    end_month = date '2200-12-01'
     where end_month > date '2200-12-31';
 
 alter table products

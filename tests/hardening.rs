@@ -395,6 +395,37 @@ async fn futures_join<F: std::future::Future<Output = StatusCode> + Send + 'stat
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn guessing_the_current_password_on_the_password_page_is_throttled_like_a_login(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let form = client.get("/compte/mot-de-passe").await;
+    let new = "une toute nouvelle phrase";
+    for _ in 0..boussole::auth::db::MAX_FAILURES_PER_PAIR {
+        let wrong = client
+            .submit(
+                &form,
+                "main form",
+                &[
+                    ("current", "une mauvaise phrase"),
+                    ("new", new),
+                    ("confirm", new),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let blocked = client
+        .submit(
+            &form,
+            "main form",
+            &[("current", PASSWORD), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.header("retry-after").is_some());
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
 async fn an_administrator_lifts_a_lock_out_from_the_accounts_page(db: PgPool) {
     let app = TestApp::new(db.clone());
     let user = create_user(&db, Role::Editor, "Paul Durand").await;
@@ -764,6 +795,9 @@ async fn the_date_migration_repairs_rows_out_of_range_and_keeps_the_others(db: P
          insert into indicators (id, product_id, name, kind, unit, direction, baseline_value, baseline_date, frequency, source)
            values ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000001',
                    'I', 'succes', '%', 'hausse', 1, '2024-01-01', 'mensuelle', 'manuel');
+         insert into indicator_targets (indicator_id, target_date, value) values
+           ('00000000-0000-0000-0000-000000000002', '3026-12-31', 1),
+           ('00000000-0000-0000-0000-000000000002', '3027-06-30', 2);
          insert into measurements (indicator_id, measured_on, value) values
            ('00000000-0000-0000-0000-000000000002', '0002-01-01 BC', 1),
            ('00000000-0000-0000-0000-000000000002', '9999-12-31', 2),
@@ -776,6 +810,14 @@ async fn the_date_migration_repairs_rows_out_of_range_and_keeps_the_others(db: P
         .execute(&db)
         .await
         .unwrap();
+    // Two targets beyond 2200: one is kept, on the bound (the primary key allows no more).
+    let targets: i64 = sqlx::query_scalar(
+        "select count(*) from indicator_targets where target_date = '2200-12-31'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(targets, 1);
     let rows: Vec<(chrono::NaiveDate, f64)> =
         sqlx::query_as("select measured_on, value from measurements order by measured_on")
             .fetch_all(&db)

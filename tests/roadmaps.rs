@@ -747,4 +747,18 @@ async fn a_roadmap_starting_next_month_is_named_the_same_way_on_every_page(db: P
             .text("main")
             .contains("Bientôt")
     );
+    // A link to "the current roadmap" shows it too, with the same words.
+    let page = pm.get(&url).await;
+    let created = pm
+        .submit(&page, "form[action$='/partages']", &[("cible", "courante")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let token = token_of(&pm.get(&url).await);
+    let public = app.client().get(&format!("/r/{token}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.text("main").contains(&note),
+        "{}",
+        public.text("main")
+    );
 }

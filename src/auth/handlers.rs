@@ -69,16 +69,7 @@ pub async fn login(
     let email = form.email.trim().to_owned();
     let next = local_path(&form.next).unwrap_or("/").to_owned();
 
-    let attempt = match db::admit_attempt(&state.db, &email, &ip).await? {
-        Admission::Admitted { attempt } => attempt,
-        Admission::Refused { until } => return Err(locked_out(until)),
-        Admission::Busy => {
-            return Err(AppError::TooManyRequests {
-                message: "Trop de tentatives de connexion en même temps : réessayez dans quelques secondes.".into(),
-                retry_after: 5,
-            });
-        }
-    };
+    let attempt = admit(&state, &email, &ip).await?;
     let credentials = db::find_credentials(&state.db, &email).await?;
     let (user, hash) = match credentials {
         Some((user, hash)) => (Some(user), Some(hash)),
@@ -122,6 +113,21 @@ pub async fn login(
         .map_err(session_error)?;
     tracing::info!(user_id = %user.id, "login succeeded");
     Ok(Redirect::to(&next).into_response())
+}
+
+/// Counts a password check on this account from this address before it runs (see
+/// `db::admit_attempt`); the lock-out and busy answers are the 429 page.
+async fn admit(state: &AppState, email: &str, ip: &str) -> AppResult<i64> {
+    match db::admit_attempt(&state.db, email, ip).await? {
+        Admission::Admitted { attempt } => Ok(attempt),
+        Admission::Refused { until } => Err(locked_out(until)),
+        Admission::Busy => Err(AppError::TooManyRequests {
+            message:
+                "Trop de tentatives de connexion en même temps : réessayez dans quelques secondes."
+                    .into(),
+            retry_after: 5,
+        }),
+    }
 }
 
 /// The lock-out page: when to retry, and who can lift it sooner.
@@ -174,11 +180,25 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
+    // Checking the current password is a password guess like a login: counted and throttled
+    // the same way, so that a stolen session cannot guess it, nor take every hashing turn.
+    let attempt = admit(&state, &viewer.user.email, &ip).await?;
     let hash = db::password_hash(&state.db, viewer.user.id).await?;
-    let current_ok = state.hasher.verify(form.current.clone(), hash).await?;
+    let current_ok = match state.hasher.verify(form.current.clone(), hash).await {
+        Ok(ok) => ok,
+        Err(busy @ AppError::TooManyRequests { .. }) => {
+            db::forget_attempt(&state.db, attempt).await?;
+            return Err(busy);
+        }
+        Err(other) => return Err(other),
+    };
+    if current_ok {
+        db::forget_attempt(&state.db, attempt).await?;
+    }
 
     let mut errors = FieldErrors::new();
     if !current_ok {

@@ -78,7 +78,10 @@ pub fn read(content: &str) -> Result<Vec<CsvLine>, String> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or_default().to_owned();
+        let get = |i: Option<usize>| {
+            crate::web::csv::unneutralise(i.and_then(|i| record.get(i)).unwrap_or_default())
+                .to_owned()
+        };
         lines.push(CsvLine {
             line: index + 2,
             indicator: get(Some(indicator)),

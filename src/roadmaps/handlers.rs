@@ -1332,7 +1332,8 @@ pub async fn public(
     let all = db::roadmaps(&state.db, product_id).await?;
     let chosen = match roadmap_id {
         Some(id) => all.iter().find(|r| r.id == id),
-        None => current(&all, |r| r.window, today()),
+        // "The current roadmap": the one the product's pages show (current, else next, else last).
+        None => standing(&all, |r| r.window, today()).roadmap(),
     };
     let roadmap = match chosen {
         Some(r) => Some(view(&state, product_id, &all, r, scale(&query)).await?),

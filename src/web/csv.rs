@@ -88,6 +88,15 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// What `neutralise` wrote, read back: an apostrophe before a formula-like start is dropped,
+/// so that an export re-imports as it was.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
 fn is_number(cell: &str) -> bool {
     let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
     !digits.is_empty()
@@ -114,6 +123,9 @@ mod tests {
         assert_eq!(neutralise("-3"), "-3");
         assert_eq!(neutralise("Démarches"), "Démarches");
         assert_eq!(neutralise("12,5"), "12,5");
+        for cell in ["=HYPERLINK(\"x\")", "-", "@a", "Démarches", "'quoted", "-3"] {
+            assert_eq!(unneutralise(&neutralise(cell)), cell);
+        }
     }
 
     #[test]

@@ -61,6 +61,8 @@ fn fold(text: &str) -> String {
             'ñ' => out.push('n'),
             'œ' => out.push_str("oe"),
             'æ' => out.push_str("ae"),
+            // Punctuation and spaces sort before letters and digits, as in ICU.
+            other if !other.is_alphanumeric() => out.push(' '),
             other => out.push(other),
         }
     }
