@@ -406,12 +406,19 @@ pub async fn revoke_link(
     .await
 }
 
-/// Counts a request to a public link from `client_ip`; returns the count in the current minute.
-pub async fn hit(db: impl PgExecutor<'_>, client_ip: &str) -> sqlx::Result<i32> {
+/// Counts a request to a public link from `client_ip`; returns the requests of the last 60
+/// seconds, estimated from this minute's count and the previous minute's weighted by how much
+/// of it is still within 60 seconds — so a burst straddling a minute boundary is counted whole.
+pub async fn hit(db: impl PgExecutor<'_>, client_ip: &str) -> sqlx::Result<f64> {
     sqlx::query_scalar!(
-        "insert into share_hits (client_ip, minute, hits) values ($1, date_trunc('minute', now()), 1)
-         on conflict (client_ip, minute) do update set hits = share_hits.hits + 1
-         returning hits",
+        r#"with counted as (
+             insert into share_hits (client_ip, minute, hits) values ($1, date_trunc('minute', now()), 1)
+             on conflict (client_ip, minute) do update set hits = share_hits.hits + 1
+             returning hits)
+           select ((select hits from counted)
+                   + coalesce((select hits from share_hits
+                               where client_ip = $1 and minute = date_trunc('minute', now()) - interval '1 minute'), 0)
+                     * (1 - extract(epoch from now() - date_trunc('minute', now())) / 60))::float8 as "hits!""#,
         client_ip
     )
     .fetch_one(db)

@@ -1305,7 +1305,7 @@ pub async fn public(
     Path(token): Path<String>,
     Query(query): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    if db::hit(&state.db, &ip).await? > PUBLIC_RATE_LIMIT {
+    if db::hit(&state.db, &ip).await? > f64::from(PUBLIC_RATE_LIMIT) {
         return Err(AppError::TooManyRequests {
             message: "Trop de consultations depuis votre adresse : réessayez dans une minute."
                 .into(),
