@@ -225,22 +225,11 @@ pub async fn show(
     Query(query): Query<ViewQuery>,
 ) -> AppResult<Html<String>> {
     let (all, r) = roadmap(&state, &sheet, id).await?;
-    // The link just created is shown once; taking it writes the session only when it is there.
-    let pending: Option<String> = sheet
-        .viewer
-        .session
-        .get(NEW_LINK_KEY)
-        .await
-        .map_err(session_error)?;
-    let new_link = match pending {
-        Some(_) => sheet
-            .viewer
-            .session
-            .remove(NEW_LINK_KEY)
+    // The link just created is shown once.
+    let new_link: Option<String> =
+        crate::web::flash::take_once(&sheet.viewer.session, NEW_LINK_KEY)
             .await
-            .map_err(session_error)?,
-        None => None,
-    };
+            .map_err(session_error)?;
     let page = roadmap_page(&state, sheet, all, r, scale(&query), new_link, None).await?;
     Ok(Html(page.render()?))
 }

@@ -41,13 +41,20 @@ impl Flash {
         session.insert(KEY, queued).await
     }
 
-    /// Removes and returns the queued messages. Taking nothing leaves the session untouched,
-    /// so that a page view with no message writes nothing.
+    /// Removes and returns the queued messages.
     pub async fn take(session: &Session) -> Result<Vec<Flash>, tower_sessions::session::Error> {
-        let queued: Option<Vec<Flash>> = session.get(KEY).await?;
-        match queued {
-            Some(_) => Ok(session.remove(KEY).await?.unwrap_or_default()),
-            None => Ok(Vec::new()),
-        }
+        Ok(take_once(session, KEY).await?.unwrap_or_default())
     }
+}
+
+/// Removes and returns a one-time value kept in the session. Taking nothing leaves the session
+/// untouched, so that a page view with nothing to show writes nothing.
+pub async fn take_once<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, tower_sessions::session::Error> {
+    if session.get_value(key).await?.is_none() {
+        return Ok(None);
+    }
+    session.remove(key).await
 }
