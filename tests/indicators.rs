@@ -676,3 +676,45 @@ async fn words_follow_french_grammar_and_keep_direction_for_one_meaning(db: PgPo
         page.text("main .fr-badge")
     );
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_measurement_older_than_the_baseline_waits_for_confirmation(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Répit").await;
+    let url = satisfaction(&mut pm, &slug, "").await;
+    let page = pm.get(&url).await;
+    let held = pm
+        .submit(
+            &page,
+            "form[action$='/mesures']",
+            &[
+                ("date", &days_ago(200)),
+                ("value", "5,5"),
+                ("comment", "Avant le lancement"),
+            ],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        held.text("#avertissements")
+            .contains("précède la date de référence de l’indicateur"),
+        "{}",
+        held.text("main")
+    );
+    assert_eq!(
+        field_value(&held, "comment").as_deref(),
+        Some("Avant le lancement")
+    );
+    assert!(pm.get(&url).await.texts("#mesures tbody tr").is_empty());
+    let saved = pm
+        .submit(&held, "form[action$='/mesures']", &[("confirmer", "oui")])
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    assert_eq!(pm.get(&url).await.texts("#mesures tbody tr").len(), 1);
+}

@@ -762,3 +762,239 @@ async fn a_roadmap_starting_next_month_is_named_the_same_way_on_every_page(db: P
         public.text("main")
     );
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_planned_initiative_whose_start_is_past_waits_for_confirmation(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Prévu").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    let form = pm.get(&format!("{url}/initiatives/nouvelle")).await;
+    let held = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("title", "Refonte du formulaire"),
+                ("status", "prevue"),
+                ("starts_on", &day(-10)),
+                ("ends_on", &day(40)),
+            ],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        held.text("#avertissements")
+            .contains("est « Prévue » mais sa date de début"),
+        "{}",
+        held.text("main")
+    );
+    assert_eq!(
+        field_value(&held, "title").as_deref(),
+        Some("Refonte du formulaire")
+    );
+    assert!(
+        !pm.get(&url)
+            .await
+            .text("main")
+            .contains("Refonte du formulaire")
+    );
+    // Confirmed as typed: saved.
+    let saved = pm.submit(&held, "main form", &[("confirmer", "oui")]).await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    assert!(
+        pm.get(&url)
+            .await
+            .text("main")
+            .contains("Refonte du formulaire")
+    );
+    // Started in the future, or already « En cours »: no question asked.
+    let form = pm.get(&format!("{url}/initiatives/nouvelle")).await;
+    let direct = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("title", "Démarrée"),
+                ("status", "en-cours"),
+                ("starts_on", &day(-10)),
+                ("ends_on", &day(40)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        direct.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        direct.text("main")
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_share_link_shows_the_vision_indicators_and_contact_chosen_and_is_renewed_in_one_click(
+    db: PgPool,
+) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Répit partagé").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    // A vision, an indicator, a person: each through its own form.
+    let form = pm.get(&format!("/produits/{slug}/vision/modifier")).await;
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[("statement", "Permettre aux aidants de souffler.")],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let form = pm
+        .get(&format!("/produits/{slug}/indicateurs/nouveau"))
+        .await;
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Demandes déposées"),
+                ("kind", "succes"),
+                ("direction", "hausse"),
+                ("frequency", "mensuelle"),
+                ("source", "jdma"),
+                ("unit", "demandes"),
+                ("baseline_value", "100"),
+                ("baseline_date", &day(-30)),
+                ("target_value", "200"),
+                ("target_date", &day(300)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let form = pm
+        .get(&format!("/produits/{slug}/roles/personnes/nouvelle"))
+        .await;
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Camille Petit"),
+                ("team", "dnum"),
+                ("role_title", "Responsable produit"),
+                ("email", "camille.petit@social.gouv.fr"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+
+    // The share form offers the three, vision and indicators ticked by default.
+    let page = pm.get(&url).await;
+    let contact = page
+        .html()
+        .select(&scraper::Selector::parse("#contact option").unwrap())
+        .find(|o| o.text().collect::<String>().starts_with("Camille Petit"))
+        .and_then(|o| o.value().attr("value").map(str::to_owned))
+        .expect("the product's people are offered as contact");
+    let created = pm
+        .submit(
+            &page,
+            "form[action$='/partages']",
+            &[("label", "Équipe métier"), ("contact", &contact)],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let page = pm.get(&url).await;
+    assert!(page.text("#partage").contains("n’est affichée qu’une fois"));
+    let token = token_of(&page);
+    assert!(
+        page.text("#liens tbody")
+            .contains("roadmap, vision, indicateurs, contact")
+    );
+    let public = app.client().get(&format!("/r/{token}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let main = public.text("main");
+    assert!(
+        main.contains("Permettre aux aidants de souffler."),
+        "{main}"
+    );
+    assert!(main.contains("Demandes déposées"));
+    assert!(
+        public
+            .text("#contact")
+            .contains("Camille Petit, Responsable produit")
+    );
+    assert!(
+        public
+            .text("#contact")
+            .contains("camille.petit@social.gouv.fr")
+    );
+    assert!(main.contains("Dernière mise à jour de la fiche produit"));
+    // No way into the application from the public page.
+    assert!(
+        public
+            .html()
+            .select(&scraper::Selector::parse("main a[href^='/produits']").unwrap())
+            .next()
+            .is_none()
+    );
+
+    // A link without them shows the roadmap only.
+    let page = pm.get(&url).await;
+    let created = pm
+        .submit(
+            &page,
+            "form[action$='/partages']",
+            &[
+                ("label", "Prestataire"),
+                ("vision", common::UNTICKED),
+                ("indicateurs", common::UNTICKED),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let bare = token_of(&pm.get(&url).await);
+    let main = app.client().get(&format!("/r/{bare}")).await.text("main");
+    assert!(!main.contains("Permettre aux aidants"));
+    assert!(!main.contains("Demandes déposées"));
+
+    // The address of the first link is lost: one click makes a new one with its settings.
+    let page = pm.get(&url).await;
+    let html = page.html();
+    let action = html
+        .select(&scraper::Selector::parse("#liens tbody tr").unwrap())
+        .find(|row| row.text().collect::<String>().contains("Équipe métier"))
+        .and_then(|row| {
+            row.select(&scraper::Selector::parse("form[action$='/renouveler']").unwrap())
+                .next()
+        })
+        .and_then(|form| form.value().attr("action").map(str::to_owned))
+        .expect("each link offers a new one with its settings");
+    let renewed = pm.post(&action, &[]).await;
+    assert_eq!(renewed.status, StatusCode::SEE_OTHER);
+    let page = pm.get(&url).await;
+    let fresh = token_of(&page);
+    assert_ne!(fresh, token);
+    let public = app.client().get(&format!("/r/{fresh}")).await;
+    assert!(public.text("#contact").contains("Camille Petit"));
+    assert!(public.text("main").contains("Permettre aux aidants"));
+}

@@ -534,3 +534,32 @@ async fn the_policy_served_is_written_with_the_vision_but_not_counted(db: PgPool
         Some("Stratégie nationale « Agir pour les aidants »")
     );
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_statement_of_several_sentences_waits_for_confirmation(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Bavard").await;
+    let form = pm.get(&format!("/produits/{slug}/vision/modifier")).await;
+    let statement = "Aider les aidants à souffler. Simplifier leurs démarches.";
+    let held = pm
+        .submit(&form, "main form", &[("statement", statement)])
+        .await;
+    assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        held.text("#avertissements")
+            .contains("compte 2 phrases : le guide demande une seule phrase")
+    );
+    assert_eq!(field_value(&held, "statement").as_deref(), Some(statement));
+    let sheet = pm.get(&format!("/produits/{slug}")).await;
+    assert!(!sheet.text("main").contains("Simplifier leurs démarches"));
+    let saved = pm.submit(&held, "main form", &[("confirmer", "oui")]).await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let sheet = pm.get(&format!("/produits/{slug}")).await;
+    assert!(sheet.text("main").contains("Simplifier leurs démarches"));
+}

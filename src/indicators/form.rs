@@ -5,7 +5,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{audit::Field, web::FieldErrors, web::filters};
+use crate::{
+    audit::Field,
+    web::{FieldErrors, filters, form::Warnings},
+};
 
 use super::{
     db::{Indicator, IndicatorInput, Objective},
@@ -426,9 +429,27 @@ pub struct MeasurementForm {
     pub comment: String,
     /// Set when the user confirmed replacing the value of an existing date.
     pub replace: String,
+    /// Set when the user confirmed the warnings (`web::form::CONFIRMED`).
+    pub confirmer: String,
 }
 
 impl MeasurementForm {
+    /// What is valid but unusual about this measurement of an indicator with this baseline.
+    pub fn warnings(date: NaiveDate, baseline: NaiveDate) -> Warnings {
+        let mut warnings = Warnings::default();
+        if date < baseline {
+            warnings.add(
+                "date",
+                format!(
+                    "La date de la mesure ({}) précède la date de référence de l’indicateur ({}) : est-ce la bonne date ?",
+                    filters::date_short(date),
+                    filters::date_short(baseline)
+                ),
+            );
+        }
+        warnings
+    }
+
     pub fn parse(&self, today: NaiveDate) -> Result<(Point, String), FieldErrors> {
         let mut errors = FieldErrors::new();
         let date = match parse_date(&self.date, "la date de la mesure") {

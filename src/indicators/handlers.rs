@@ -18,6 +18,7 @@ use crate::{
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, csv::CsvWriter, filters,
+        form::Warnings,
     },
 };
 
@@ -590,6 +591,7 @@ async fn indicator_page(
         indicator: i.name,
         form,
         errors,
+        warnings: Warnings::default(),
         replace,
         today: today().to_string(),
         on_track_margin: (ON_TRACK_MARGIN * 100.0).round() as u32,
@@ -785,6 +787,12 @@ pub async fn add_measurement(
             );
         }
     };
+    let warnings = MeasurementForm::warnings(point.date, i.baseline.date);
+    if warnings.unconfirmed(&form.confirmer) {
+        let mut page = indicator_page(&state, sheet, i, form, FieldErrors::new(), None).await?;
+        page.warnings = warnings;
+        return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+    }
     let existing = i.measurements.iter().find(|m| m.date == point.date);
     if let (Some(existing), false) = (existing, form.replace == "oui") {
         // One value per date: ask before replacing.
@@ -864,6 +872,7 @@ fn measurement_page(
         id: mid.to_string(),
         form,
         errors,
+        warnings: Warnings::default(),
         today: today().to_string(),
     }
 }
@@ -879,7 +888,7 @@ pub async fn measurement_form(
         date: m.date.to_string(),
         value: format_value(m.value, ""),
         comment: m.comment.clone(),
-        replace: String::new(),
+        ..Default::default()
     };
     Ok(Html(
         measurement_page(sheet, &i, mid, form, FieldErrors::new()).render()?,
@@ -903,6 +912,12 @@ pub async fn update_measurement(
             );
         }
     };
+    let warnings = MeasurementForm::warnings(point.date, i.baseline.date);
+    if warnings.unconfirmed(&form.confirmer) {
+        let mut page = measurement_page(sheet, &i, mid, form, FieldErrors::new());
+        page.warnings = warnings;
+        return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+    }
     let mut tx = state.db.begin().await?;
     match db::update_measurement(&mut tx, id, mid, point, &comment).await {
         Ok(_) => {}

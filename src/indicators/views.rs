@@ -3,7 +3,7 @@
 use askama::Template;
 use chrono::NaiveDate;
 
-use crate::web::{Choice, FieldErrors, Layout, conflict::Conflict, filters};
+use crate::web::{Choice, FieldErrors, Layout, conflict::Conflict, filters, form::Warnings};
 
 use super::{
     chart::{self, Chart},
@@ -258,6 +258,7 @@ pub struct IndicatorPage {
     pub measurements: Vec<MeasurementRow>,
     pub form: MeasurementForm,
     pub errors: FieldErrors,
+    pub warnings: Warnings,
     pub replace: Option<Replace>,
     pub today: String,
     pub on_track_margin: u32,
@@ -275,6 +276,7 @@ pub struct MeasurementFormPage {
     pub id: String,
     pub form: MeasurementForm,
     pub errors: FieldErrors,
+    pub warnings: Warnings,
     pub today: String,
 }
 

@@ -371,6 +371,21 @@ pub async fn name_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<S
         .await
 }
 
+/// The name of a product and the time of its latest change, its own or any in its audit trail.
+pub async fn name_and_last_change(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+    let row = sqlx::query!(
+        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!"
+           from products p where p.id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.name, r.updated_at)))
+}
+
 pub struct ListedProduct {
     pub slug: String,
     pub name: String,

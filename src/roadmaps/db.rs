@@ -338,26 +338,46 @@ pub struct ShareLink {
     pub revoked_at: Option<DateTime<Utc>>,
     pub views: i64,
     pub last_viewed_at: Option<DateTime<Utc>>,
+    pub show_vision: bool,
+    pub show_indicators: bool,
+    pub contact_id: Option<Uuid>,
 }
 
-pub async fn create_link(
-    tx: &mut PgConnection,
-    product_id: Uuid,
-    roadmap_id: Option<Uuid>,
-    token_hash: &[u8],
-    label: &str,
-    user_id: Uuid,
-    expires_at: DateTime<Utc>,
-) -> sqlx::Result<Uuid> {
+/// What a share link shows besides the roadmap.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkContent {
+    pub show_vision: bool,
+    pub show_indicators: bool,
+    /// A person of the product.
+    pub contact_id: Option<Uuid>,
+}
+
+pub struct NewLink<'a> {
+    pub product_id: Uuid,
+    pub roadmap_id: Option<Uuid>,
+    pub token_hash: &'a [u8],
+    pub label: &'a str,
+    pub created_by: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub content: LinkContent,
+}
+
+pub async fn create_link(tx: &mut PgConnection, link: &NewLink<'_>) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
-        "insert into share_links (product_id, roadmap_id, token_hash, label, created_by, expires_at)
-         values ($1, $2, $3, $4, $5, $6) returning id",
-        product_id,
-        roadmap_id,
-        token_hash,
-        label,
-        user_id,
-        expires_at
+        "insert into share_links (product_id, roadmap_id, token_hash, label, created_by, expires_at,
+                                  show_vision, show_indicators, contact_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8,
+                 (select id from people where id = $9 and product_id = $1))
+         returning id",
+        link.product_id,
+        link.roadmap_id,
+        link.token_hash,
+        link.label,
+        link.created_by,
+        link.expires_at,
+        link.content.show_vision,
+        link.content.show_indicators,
+        link.content.contact_id
     )
     .fetch_one(tx)
     .await
@@ -367,7 +387,7 @@ pub async fn links(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Ve
     sqlx::query_as!(
         ShareLink,
         r#"select l.id, l.product_id, l.roadmap_id, l.label, u.display_name as "created_by?", l.created_at, l.expires_at,
-                  l.revoked_at, l.views, l.last_viewed_at
+                  l.revoked_at, l.views, l.last_viewed_at, l.show_vision, l.show_indicators, l.contact_id
            from share_links l left join users u on u.id = l.created_by
            where l.product_id = $1 order by l.created_at desc"#,
         product_id
@@ -376,20 +396,35 @@ pub async fn links(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Ve
     .await
 }
 
+/// A valid link, as its page needs it.
+pub struct OpenLink {
+    pub product_id: Uuid,
+    pub roadmap_id: Option<Uuid>,
+    pub content: LinkContent,
+}
+
 /// The link with this token hash if it is neither revoked nor expired; counts the view.
 pub async fn open_link(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
-) -> sqlx::Result<Option<(Uuid, Option<Uuid>)>> {
+) -> sqlx::Result<Option<OpenLink>> {
     let row = sqlx::query!(
         "update share_links set views = views + 1, last_viewed_at = now()
          where token_hash = $1 and revoked_at is null and expires_at > now()
-         returning product_id, roadmap_id",
+         returning product_id, roadmap_id, show_vision, show_indicators, contact_id",
         token_hash
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.product_id, r.roadmap_id)))
+    Ok(row.map(|r| OpenLink {
+        product_id: r.product_id,
+        roadmap_id: r.roadmap_id,
+        content: LinkContent {
+            show_vision: r.show_vision,
+            show_indicators: r.show_indicators,
+            contact_id: r.contact_id,
+        },
+    }))
 }
 
 pub async fn revoke_link(

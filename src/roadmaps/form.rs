@@ -4,7 +4,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{audit::Field, indicators::form::parse_date, web::FieldErrors};
+use crate::{
+    audit::Field,
+    indicators::form::parse_date,
+    web::{FieldErrors, filters, form::Warnings},
+};
 
 use super::{
     db::{Initiative, Risk},
@@ -189,6 +193,23 @@ pub struct InitiativeForm {
     pub milestone: String,
     pub milestone_on: String,
     pub version: String,
+    /// Set when the user confirmed the warnings (`web::form::CONFIRMED`).
+    pub confirmer: String,
+}
+
+/// What is valid but unusual about an initiative on `today`: still « Prévue » after its start.
+pub fn initiative_warnings(initiative: &Initiative, today: NaiveDate) -> Warnings {
+    let mut warnings = Warnings::default();
+    if initiative.status == InitiativeStatus::Planned && initiative.starts_on < today {
+        warnings.add(
+            "starts_on",
+            format!(
+                "L’initiative est « Prévue » mais sa date de début ({}) est passée : est-elle en cours, ou faut-il décaler son début ?",
+                filters::date_short(initiative.starts_on)
+            ),
+        );
+    }
+    warnings
 }
 
 impl InitiativeForm {
@@ -204,6 +225,7 @@ impl InitiativeForm {
             milestone: i.milestone.clone(),
             milestone_on: i.milestone_on.map(|d| d.to_string()).unwrap_or_default(),
             version: version.to_string(),
+            confirmer: String::new(),
         }
     }
 

@@ -22,13 +22,16 @@ use crate::{
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Path, Query, conflict::Conflict, filters,
-        security::ClientIp,
+        form::Warnings, security::ClientIp,
     },
 };
 
 use super::{
     db::{self, Initiative, Roadmap},
-    form::{InitiativeForm, RiskForm, RoadmapForm, month_value, window_fields},
+    db::{LinkContent, NewLink},
+    form::{
+        InitiativeForm, RiskForm, RoadmapForm, initiative_warnings, month_value, window_fields,
+    },
     model::{
         DEFAULT_SHARE_DAYS, InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Scale,
         current, month_label, standing,
@@ -239,6 +242,7 @@ pub struct ShareInput {
     pub label: String,
     pub days: String,
     pub cible: String,
+    pub content: LinkContent,
     pub error: String,
 }
 
@@ -260,19 +264,45 @@ async fn roadmap_page(
     let max_days = db::share_max_days(&state.db).await?;
     let now = Utc::now();
     let (slug, name) = sheet.names();
-    let (share_label, share_days, share_current, share_error) = match refused {
+    let (share_label, share_days, share_current, share_content, share_error) = match refused {
         Some(input) => (
             input.label,
             input.days,
             input.cible == "courante",
+            input.content,
             Some(input.error),
         ),
         None => (
             String::new(),
             DEFAULT_SHARE_DAYS.min(max_days).to_string(),
             false,
+            LinkContent {
+                show_vision: true,
+                show_indicators: true,
+                contact_id: None,
+            },
             None,
         ),
+    };
+    let contacts = if sheet.can_edit {
+        let people = crate::roles::db::people(&state.db, sheet.product.id).await?;
+        let selected = share_content
+            .contact_id
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        Choice::list(
+            people.iter().map(|p| {
+                let label = if p.role_title.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{} — {}", p.name, p.role_title)
+                };
+                (p.id.to_string(), label)
+            }),
+            &selected,
+        )
+    } else {
+        Vec::new()
     };
     Ok(RoadmapPage {
         roadmaps: past_list(&all),
@@ -307,6 +337,7 @@ async fn roadmap_page(
                     } else {
                         "Expiré"
                     },
+                    shows: link_shows(l.show_vision, l.show_indicators, l.contact_id.is_some()),
                     active,
                 }
             })
@@ -316,6 +347,9 @@ async fn roadmap_page(
         share_max_days: max_days,
         share_label,
         share_current,
+        share_vision: share_content.show_vision,
+        share_indicators: share_content.show_indicators,
+        contacts,
         share_error,
         base: format!("/produits/{}/roadmaps/{}", sheet.product.input.slug, r.id),
         days_hint: format!("Entre 1 et {max_days} jours."),
@@ -549,6 +583,7 @@ fn initiative_page(
         name,
         form,
         errors,
+        warnings: Warnings::default(),
         conflict,
     }
 }
@@ -604,6 +639,13 @@ async fn save_initiative(
             );
         }
     };
+    let warnings = initiative_warnings(&input, today());
+    if warnings.unconfirmed(&form.confirmer) {
+        let mut page =
+            initiative_page(sheet, &r, &objectives, item, form, FieldErrors::new(), None);
+        page.warnings = warnings;
+        return render(StatusCode::UNPROCESSABLE_ENTITY, page);
+    }
     let title_of = |o: Option<Uuid>| {
         o.and_then(|id| objectives.iter().find(|x| x.id == id))
             .map(|x| x.title.clone())
@@ -1114,10 +1156,42 @@ pub struct ShareForm {
     days: String,
     /// A roadmap id, or `courante`.
     cible: String,
+    /// Checkboxes: include the vision statement, the indicators.
+    vision: Option<String>,
+    indicateurs: Option<String>,
+    /// A person of the product, or empty.
+    contact: String,
+}
+
+impl ShareForm {
+    fn content(&self) -> LinkContent {
+        LinkContent {
+            show_vision: self.vision.is_some(),
+            show_indicators: self.indicateurs.is_some(),
+            contact_id: Uuid::parse_str(self.contact.trim()).ok(),
+        }
+    }
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// "Vision, indicateurs, contact": what a link shows besides the roadmap.
+fn link_shows(vision: bool, indicators: bool, contact: bool) -> String {
+    let parts: Vec<&str> = [
+        (vision, "vision"),
+        (indicators, "indicateurs"),
+        (contact, "contact"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    if parts.is_empty() {
+        "roadmap seule".into()
+    } else {
+        format!("roadmap, {}", parts.join(", "))
+    }
 }
 
 pub async fn create_link(
@@ -1129,17 +1203,18 @@ pub async fn create_link(
     sheet.require_edit()?;
     let (all, r) = roadmap(&state, &sheet, id).await?;
     let max = db::share_max_days(&state.db).await?;
-    let label: String = form.label.trim().chars().take(120).collect();
     let days = match form.days.trim().parse::<i64>() {
         Ok(d) if (1..=max).contains(&d) => d,
         _ => {
             let error = format!(
                 "Saisissez une validité du lien entre 1 et {max} jours (maximum fixé par l’administration)."
             );
+            let content = form.content();
             let input = ShareInput {
                 label: form.label,
                 days: form.days,
                 cible: form.cible,
+                content,
                 error,
             };
             let page = roadmap_page(&state, sheet, all, r, Scale::Month, None, Some(input)).await?;
@@ -1151,20 +1226,70 @@ pub async fn create_link(
     } else {
         Some(r.id)
     };
+    let label: String = form.label.trim().chars().take(120).collect();
+    issue_link(&state, &sheet, &r, &label, target, days, form.content()).await
+}
+
+/// A new link with the settings of an earlier one (whose address, shown once, may be lost).
+pub async fn renew_link(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+    Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
+) -> AppResult<Response> {
+    sheet.require_edit()?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let link = db::links(&state.db, sheet.product.id)
+        .await?
+        .into_iter()
+        .find(|l| l.id == lid)
+        .ok_or(AppError::NotFound)?;
+    let max = db::share_max_days(&state.db).await?;
+    let days = (link.expires_at - link.created_at).num_days().clamp(1, max);
+    let content = LinkContent {
+        show_vision: link.show_vision,
+        show_indicators: link.show_indicators,
+        contact_id: link.contact_id,
+    };
+    issue_link(
+        &state,
+        &sheet,
+        &r,
+        &link.label,
+        link.roadmap_id,
+        days,
+        content,
+    )
+    .await
+}
+
+/// Creates a link, records it, and shows its address once on the roadmap page.
+async fn issue_link(
+    state: &AppState,
+    sheet: &ProductSheet,
+    r: &Roadmap,
+    label: &str,
+    target: Option<Uuid>,
+    days: i64,
+    content: LinkContent,
+) -> AppResult<Response> {
     // 256 random bits, shown once; only the hash is kept.
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let mut tx = state.db.begin().await?;
     let expires = Utc::now() + Duration::days(days);
+    let hash = token_hash(&token);
     let link = db::create_link(
         &mut tx,
-        sheet.product.id,
-        target,
-        &token_hash(&token),
-        &label,
-        sheet.viewer.user.id,
-        expires,
+        &NewLink {
+            product_id: sheet.product.id,
+            roadmap_id: target,
+            token_hash: &hash,
+            label,
+            created_by: sheet.viewer.user.id,
+            expires_at: expires,
+            content,
+        },
     )
     .await?;
     let what = match target {
@@ -1180,6 +1305,16 @@ pub async fn create_link(
                 format!("{label}, {what}")
             },
         ),
+        FieldChange {
+            field: "shows".into(),
+            label: "Contenu".into(),
+            before: String::new(),
+            after: link_shows(
+                content.show_vision,
+                content.show_indicators,
+                content.contact_id.is_some(),
+            ),
+        },
         FieldChange {
             field: "expires".into(),
             label: "Expire le".into(),
@@ -1205,7 +1340,7 @@ pub async fn create_link(
         .insert(NEW_LINK_KEY, url)
         .await
         .map_err(session_error)?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
+    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{}#partage", r.id))).into_response())
 }
 
 pub async fn confirm_revoke(
@@ -1309,15 +1444,20 @@ pub async fn public(
     } else {
         None
     };
-    let Some((product_id, roadmap_id)) = link else {
+    let Some(db::OpenLink {
+        product_id,
+        roadmap_id,
+        content,
+    }) = link
+    else {
         let page = GonePage { layout };
         return Ok(public_headers(
             (StatusCode::NOT_FOUND, Html(page.render()?)).into_response(),
         ));
     };
-    let name = products::db::name_of(&state.db, product_id)
+    let (name, updated) = products::db::name_and_last_change(&state.db, product_id)
         .await?
-        .unwrap_or_default();
+        .ok_or(AppError::NotFound)?;
     let all = db::roadmaps(&state.db, product_id).await?;
     let chosen = match roadmap_id {
         Some(id) => all.iter().find(|r| r.id == id),
@@ -1328,9 +1468,36 @@ pub async fn public(
         Some(r) => Some(view(&state, product_id, &all, r, scale(&query)).await?),
         None => None,
     };
+    let statement = if content.show_vision {
+        crate::vision::handlers::summary(&state, product_id)
+            .await?
+            .statement
+    } else {
+        String::new()
+    };
+    let indicators = if content.show_indicators {
+        indicators::db::indicators(&state.db, product_id, None)
+            .await?
+            .iter()
+            .map(|i| indicators::views::IndicatorSummary::new(i, today()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let contact = match content.contact_id {
+        Some(id) => crate::roles::db::people(&state.db, product_id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id),
+        None => None,
+    };
     let page = PublicPage {
         layout,
         name,
+        updated: filters::datetime_short(updated),
+        statement,
+        indicators,
+        contact,
         roadmap,
         view_base: format!("/r/{token}"),
     };

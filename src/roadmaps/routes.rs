@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
             &format!("{r}/partages/{{lid}}/revoquer"),
             get(h::confirm_revoke).post(h::revoke),
         )
+        .route(
+            &format!("{r}/partages/{{lid}}/renouveler"),
+            post(h::renew_link),
+        )
         .route("/r/{token}", get(h::public))
         .route("/portefeuille/calendrier", get(h::timeline))
 }

@@ -5,8 +5,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 use uuid::Uuid;
 
 use crate::{
-    indicators::db::Objective,
-    web::{Choice, FieldErrors, Layout, conflict::Conflict},
+    indicators::{db::Objective, views::IndicatorSummary},
+    roles::db::Person,
+    web::{Choice, FieldErrors, Layout, conflict::Conflict, form::Warnings},
 };
 
 use super::{
@@ -264,6 +265,8 @@ pub struct LinkRow {
     pub views: i64,
     pub last_view: String,
     pub status: &'static str,
+    /// What the link shows besides the roadmap.
+    pub shows: String,
     pub active: bool,
 }
 
@@ -284,6 +287,10 @@ pub struct RoadmapPage {
     pub share_label: String,
     /// The link shows "the current roadmap" rather than this one.
     pub share_current: bool,
+    pub share_vision: bool,
+    pub share_indicators: bool,
+    /// The product's people, one of whom may be the link's contact.
+    pub contacts: Vec<Choice>,
     /// Why the validity typed was refused.
     pub share_error: Option<String>,
     /// `/produits/{slug}/roadmaps/{id}`
@@ -346,6 +353,7 @@ pub struct InitiativeFormPage {
     pub statuses: Vec<Choice>,
     pub objectives: Vec<Choice>,
     pub errors: FieldErrors,
+    pub warnings: Warnings,
     pub conflict: Option<Conflict>,
     pub window_hint: String,
 }
@@ -375,6 +383,13 @@ pub struct RiskFormPage {
 pub struct PublicPage {
     pub layout: Layout,
     pub name: String,
+    /// When anything of the product last changed.
+    pub updated: String,
+    /// The vision statement, when the link shows it (empty otherwise or if unwritten).
+    pub statement: String,
+    /// The indicators with their status, when the link shows them.
+    pub indicators: Vec<IndicatorSummary>,
+    pub contact: Option<Person>,
     pub roadmap: Option<RoadmapView>,
     /// `/r/{token}`, for the month / week toggle.
     pub view_base: String,

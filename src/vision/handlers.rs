@@ -19,7 +19,7 @@ use crate::{
 
 use super::{
     db::{self, NewVersion},
-    model::{Part, Review, VisionForm, VisionText, word_diff},
+    model::{self, Part, Review, VisionForm, VisionText, word_diff},
     views::*,
 };
 
@@ -67,6 +67,7 @@ async fn form_page(
             .collect(),
         version,
         errors,
+        warnings: Default::default(),
         conflict,
         layout: sheet.viewer.layout.in_section("produits"),
     })
@@ -132,6 +133,21 @@ pub async fn save(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
+    let warnings = model::warnings(&text);
+    if warnings.unconfirmed(&form.confirmer) {
+        let mut page = form_page(
+            &state,
+            sheet,
+            &text,
+            &ids,
+            form.version.clone(),
+            FieldErrors::new(),
+            None,
+        )
+        .await?;
+        page.warnings = warnings;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    }
     let product_id = sheet.product.id;
     let current = db::find(&state.db, product_id)
         .await?

@@ -4,7 +4,10 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{audit::Field, web::FieldErrors};
+use crate::{
+    audit::Field,
+    web::{FieldErrors, form::Warnings},
+};
 
 /// The one-sentence statement must be sayable out loud.
 pub const STATEMENT_MAX: usize = 280;
@@ -294,6 +297,8 @@ pub struct VisionForm {
     /// Checked accounts (ids).
     pub contributors: Vec<String>,
     pub version: String,
+    /// Set when the user confirmed the warnings (`web::form::CONFIRMED`).
+    pub confirmer: String,
 }
 
 impl VisionForm {
@@ -339,6 +344,65 @@ pub fn word_diff(old: &str, new: &str) -> Vec<Segment> {
         }
     }
     segments
+}
+
+/// Words that end with a full stop without ending a sentence.
+const ABBREVIATIONS: [&str; 8] = ["mme", "mlle", "mm", "dr", "etc", "cf", "ex", "art"];
+
+/// Sentences in `text`: one ends at `.`, `!`, `?` or `…` followed by a space and a capital
+/// letter, unless the word before is an initial or an abbreviation (« M. Martin », « cf. Loi »).
+pub fn sentence_count(text: &str) -> usize {
+    let text = text.trim();
+    if text.is_empty() {
+        return 0;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut count = 1;
+    for (i, c) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut next = i + 1;
+        if chars.get(next).is_none_or(|c| !c.is_whitespace()) {
+            continue;
+        }
+        while chars.get(next).is_some_and(|c| c.is_whitespace()) {
+            next += 1;
+        }
+        if !chars.get(next).is_some_and(|c| c.is_uppercase()) {
+            continue;
+        }
+        let word: String = chars[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect();
+        let initial = word.chars().count() == 1 && *c == '.';
+        if initial || (*c == '.' && ABBREVIATIONS.contains(&word.to_lowercase().as_str())) {
+            continue;
+        }
+        count += 1;
+    }
+    count
+}
+
+/// What is valid but unusual about a vision: a statement of more than one sentence (the
+/// handbook asks for one).
+pub fn warnings(text: &VisionText) -> Warnings {
+    let mut warnings = Warnings::default();
+    let sentences = sentence_count(&text.statement);
+    if sentences > 1 {
+        warnings.add(
+            Part::Statement.key(),
+            format!(
+                "L’énoncé de vision compte {sentences} phrases : le guide demande une seule phrase, que chacun peut retenir."
+            ),
+        );
+    }
+    warnings
 }
 
 #[cfg(test)]
@@ -445,5 +509,23 @@ mod tests {
             ]
         );
         assert!(word_diff("a b", "a c").contains(&Segment::Removed("b".into())));
+    }
+
+    #[test]
+    fn a_statement_is_one_sentence_unless_a_capital_follows_a_full_stop() {
+        assert_eq!(sentence_count(""), 0);
+        assert_eq!(
+            sentence_count("Permettre aux aidants de souffler, simplement."),
+            1
+        );
+        assert_eq!(
+            sentence_count("Aider les aidants. Simplifier leurs démarches !"),
+            2
+        );
+        assert_eq!(
+            sentence_count("Avec M. Martin et Mme. Durand, cf. Loi 2019, 3.5 jours… et plus."),
+            1
+        );
+        assert_eq!(sentence_count("Vraiment ? Oui. Encore !"), 3);
     }
 }

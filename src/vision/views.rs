@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use crate::web::{FieldErrors, Layout, conflict::Conflict};
+use crate::web::{FieldErrors, Layout, conflict::Conflict, form::Warnings};
 
 use super::model::Segment;
 
@@ -35,6 +35,7 @@ pub struct VisionFormPage {
     pub accounts: Vec<AccountChoice>,
     pub version: String,
     pub errors: FieldErrors,
+    pub warnings: Warnings,
     pub conflict: Option<Conflict>,
 }
 

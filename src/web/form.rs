@@ -35,6 +35,47 @@ pub fn calendar_date(raw: &str) -> Result<NaiveDate, DateError> {
     }
 }
 
+/// The value a form sends when the user confirms its warnings (the `confirmer` checkbox).
+pub const CONFIRMED: &str = "oui";
+
+/// Input that is valid but unusual (a measurement older than the baseline, a planned initiative
+/// that should have started): the save waits until the user confirms it, and nothing is lost
+/// meanwhile. Shown by the `warnings` and `confirm_warnings` macros, each linking to its field.
+#[derive(Debug, Clone, Default)]
+pub struct Warnings(Vec<(&'static str, String)>);
+
+impl Warnings {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
+    }
+
+    /// Whether the save must stop and ask: there are warnings the form did not confirm.
+    pub fn unconfirmed(&self, confirmed: &str) -> bool {
+        !self.0.is_empty() && confirmed.trim() != CONFIRMED
+    }
+}
+
+impl<'a> IntoIterator for &'a Warnings {
+    type Item = &'a (&'static str, String);
+    type IntoIter = std::slice::Iter<'a, (&'static str, String)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod crawl;
+mod print;
 
 use boussole::auth::model::Role;
 use chrono::Datelike;
@@ -1082,21 +1084,7 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
 
     // A share link, opened by someone without an account.
     fill(c, "label", "Équipe métier").await;
-    c.find(Locator::XPath("//button[text()='Créer le lien']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let link = c
-        .wait()
-        .for_element(Locator::Id("nouveau-lien"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let link = browser.create_share_link().await;
     browser.assert_accessible("the share-link list").await;
     let path = link
         .split_once("/r/")

@@ -7,7 +7,8 @@ use std::{
     time::Duration,
 };
 
-use fantoccini::{Client, ClientBuilder, key::Key};
+use axum::http::Method;
+use fantoccini::{Client, ClientBuilder, Locator, key::Key, wd::WebDriverCompatibleCommand};
 use serde_json::json;
 
 pub struct Browser {
@@ -74,6 +75,8 @@ impl Browser {
         }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
+        // What the page writes to the console, read by `console_errors`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "SEVERE" }));
 
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
@@ -89,6 +92,16 @@ impl Browser {
 
     /// Runs axe-core on the current page and fails listing every violation.
     pub async fn assert_accessible(&self, what: &str) {
+        let violations = self.axe_violations().await;
+        assert!(
+            violations.is_empty(),
+            "axe-core found violations on {what}:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    /// What axe-core finds on the current page, one line per rule with the elements at fault.
+    pub async fn axe_violations(&self) -> Vec<String> {
         let axe = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/node_modules/axe-core/axe.min.js"
@@ -105,12 +118,114 @@ impl Browser {
             )
             .await
             .unwrap();
-        let violations: Vec<String> = serde_json::from_value(result).unwrap();
-        assert!(
-            violations.is_empty(),
-            "axe-core found violations on {what}:\n{}",
-            violations.join("\n")
-        );
+        serde_json::from_value(result).unwrap()
+    }
+
+    /// Errors the page logged to the console (failed loads, script errors) since the last call.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let logs = self.client.issue_cmd(BrowserLog).await.unwrap();
+        logs.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Resizes the viewport (not the window) to `width` CSS pixels, as a phone or a desktop
+    /// screen shows the page.
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.client
+            .issue_cmd(Cdp::new(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Signs in through the login form (cookies of an earlier session dropped first) and waits
+    /// until the browser has left the login page.
+    pub async fn sign_in(&self, login_url: &str, email: &str, password: &str) {
+        let c = &self.client;
+        c.delete_all_cookies().await.unwrap();
+        c.goto(login_url).await.unwrap();
+        for (id, value) in [("email", email), ("password", password)] {
+            let field = c.find(Locator::Id(id)).await.unwrap();
+            field.clear().await.unwrap();
+            field.send_keys(value).await.unwrap();
+        }
+        c.find(Locator::XPath("//button[text()='Se connecter']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            if c.current_url().await.unwrap().path() != "/login" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{email} could not sign in");
+    }
+
+    /// Creates a share link with the form of the roadmap page shown; returns the link.
+    pub async fn create_share_link(&self) -> String {
+        let c = &self.client;
+        c.find(Locator::XPath("//button[text()='Créer le lien']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("nouveau-lien"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Lays the page out for print (`@media print`) or back for the screen.
+    pub async fn emulate_print(&self, print: bool) {
+        self.client
+            .issue_cmd(Cdp::new(
+                "Emulation.setEmulatedMedia",
+                json!({ "media": if print { "print" } else { "" } }),
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Whether the page is wider than the viewport, with the elements sticking out if so.
+    pub async fn sideways_scroll(&self) -> Option<String> {
+        let found = self
+            .client
+            .execute(
+                "const width = window.innerWidth;
+                 if (document.documentElement.scrollWidth <= width) return null;
+                 const out = [];
+                 for (const e of document.body.querySelectorAll('*')) {
+                   const r = e.getBoundingClientRect();
+                   if (r.right > width + 1 && !e.closest('[data-bsl-outside]')) {
+                     const parent = e.parentElement;
+                     const pr = parent ? parent.getBoundingClientRect() : null;
+                     if (!pr || pr.right <= width + 1) {
+                       out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                         (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+                         ' (right ' + Math.round(r.right) + ')');
+                     }
+                   }
+                 }
+                 return 'page ' + document.documentElement.scrollWidth + ' px wide for ' + width + ' px: ' + out.slice(0, 5).join(', ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        found.as_str().map(str::to_owned)
     }
 
     /// Presses Tab until the focused element satisfies `is_target` (given its id and text),
@@ -143,6 +258,21 @@ impl Browser {
             .unwrap();
     }
 
+    /// The current page printed to PDF on A4 paper.
+    pub async fn print_a4(&self, landscape: bool) -> Vec<u8> {
+        let orientation = if landscape {
+            fantoccini::wd::PrintOrientation::Landscape
+        } else {
+            fantoccini::wd::PrintOrientation::Portrait
+        };
+        let config = fantoccini::wd::PrintConfiguration::builder()
+            .orientation(orientation)
+            .size(fantoccini::wd::PrintSize::A4)
+            .build()
+            .unwrap();
+        self.client.print(config).await.unwrap()
+    }
+
     pub async fn close(self) {
         let Self {
             client,
@@ -153,5 +283,54 @@ impl Browser {
         let _ = driver.kill();
         let _ = driver.wait();
         let _ = std::fs::remove_dir_all(profile);
+    }
+}
+
+/// Chromium's console log (chromedriver's `se/log` endpoint).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}
+
+/// A Chrome DevTools Protocol command (chromedriver's `goog/cdp/execute` endpoint).
+#[derive(Debug)]
+struct Cdp {
+    body: String,
+}
+
+impl Cdp {
+    fn new(cmd: &str, params: serde_json::Value) -> Self {
+        Self {
+            body: json!({ "cmd": cmd, "params": params }).to_string(),
+        }
+    }
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(self.body.clone()))
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod routes;
 
 use std::{net::SocketAddr, sync::LazyLock};
 
@@ -399,6 +400,9 @@ pub fn form_fields(page: &Page, selector: &str) -> (String, Vec<(String, String)
     (action, fields)
 }
 
+/// The value that, given to `Client::submit`, unticks a checkbox the page shows ticked.
+pub const UNTICKED: &str = "\u{0}unticked";
+
 impl Client {
     /// Submits the form `selector` of `page` as rendered, with `changes` typed into its fields
     /// (a field the form does not have is a test failure: the page and the handler disagree).
@@ -410,6 +414,12 @@ impl Client {
             .next()
             .unwrap();
         for (name, value) in changes {
+            if *value == UNTICKED {
+                let before = fields.len();
+                fields.retain(|(n, _)| n != name);
+                assert!(fields.len() < before, "{selector}: {name} is not ticked");
+                continue;
+            }
             match fields.iter_mut().find(|(n, _)| n == name) {
                 Some(field) => field.1 = (*value).to_owned(),
                 // A radio group or checkbox not yet checked: choosing it sends it.

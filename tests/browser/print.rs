@@ -1,0 +1,122 @@
+//! The printable pages print whole on A4, portrait and landscape: every table cell the printed
+//! page shows is within the page's width and is found in the text of the PDF Chromium prints.
+
+use boussole::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use sqlx::PgPool;
+
+use crate::common::{TestServer, browser::Browser};
+
+/// The printable width of A4 with the stylesheet's 1 cm margins, in CSS pixels (96 per inch).
+const PORTRAIT_PX: u32 = 718;
+const LANDSCAPE_PX: u32 = 1047;
+
+/// Text without spaces and ligatures: the PDF breaks lines inside cells.
+fn squeezed(text: &str) -> String {
+    text.replace('ﬁ', "fi")
+        .replace('ﬂ', "fl")
+        .replace('ﬀ', "ff")
+        .replace(['’', '‘'], "'")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{ad}')
+        .collect()
+}
+
+async fn check_print(browser: &Browser, what: &str, failures: &mut Vec<String>) {
+    let c = &browser.client;
+    for (landscape, width) in [(false, PORTRAIT_PX), (true, LANDSCAPE_PX)] {
+        let orientation = if landscape { "paysage" } else { "portrait" };
+        // The page as it prints, laid out at the paper's width.
+        browser.emulate_print(true).await;
+        browser.set_viewport(width, 1000).await;
+        let cells = c
+            .execute(
+                "const width = arguments[0];
+                 return Array.from(document.querySelectorAll('td, th'))
+                   .filter(cell => cell.offsetParent !== null && cell.innerText.trim() !== '')
+                   .map(cell => {
+                     const r = cell.getBoundingClientRect();
+                     return [cell.innerText, r.right <= width + 1];
+                   });",
+                vec![serde_json::json!(width)],
+            )
+            .await
+            .unwrap();
+        let cells: Vec<(String, bool)> = serde_json::from_value(cells).unwrap();
+        browser.emulate_print(false).await;
+        browser.set_viewport(1280, 900).await;
+        assert!(!cells.is_empty(), "{what}: no table cell to print");
+        let pdf = browser.print_a4(landscape).await;
+        let raw = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+        if let Ok(dir) = std::env::var("BOUSSOLE_SCREENSHOTS") {
+            std::fs::write(format!("{dir}/{what}-{orientation}.txt"), &raw).unwrap();
+            std::fs::write(format!("{dir}/{what}-{orientation}.pdf"), &pdf).unwrap();
+        }
+        let text = squeezed(&raw);
+        for (cell, fits) in cells {
+            if !fits {
+                failures.push(format!(
+                    "{what}, A4 {orientation}: cell « {} » is cut at the page's edge",
+                    cell.trim()
+                ));
+            } else if let Some(line) = cell.lines().find(|line| !text.contains(&squeezed(line))) {
+                // Line by line: a badge and the text beside it are two runs of the PDF.
+                failures.push(format!(
+                    "{what}, A4 {orientation}: « {} » (cell « {} ») is missing from the PDF",
+                    line.trim(),
+                    cell.trim()
+                ));
+            }
+        }
+    }
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_sheet_roadmap_share_page_and_indicator_print_whole_on_a4(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    // The demo product with the most to print: initiatives and risks on its current roadmap.
+    let (slug, roadmap): (String, uuid::Uuid) = sqlx::query_as(
+        "select p.slug, r.id from products p join roadmaps r on r.product_id = p.id
+         order by (select count(*) from initiatives i where i.roadmap_id = r.id)
+                + (select count(*) from risks k where k.roadmap_id = r.id) desc, p.slug
+         limit 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let indicator: uuid::Uuid = sqlx::query_scalar(
+        "select i.id from indicators i join products p on p.id = i.product_id where p.slug = $1
+         order by (select count(*) from measurements m where m.indicator_id = i.id) desc limit 1",
+    )
+    .bind(&slug)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let server = TestServer::start(db.clone()).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    browser
+        .sign_in(&server.url("/login"), DEMO_ACCOUNTS[0].0, DEMO_PASSWORD)
+        .await;
+    let mut failures = Vec::new();
+    let pages = [
+        ("la fiche produit", format!("/produits/{slug}")),
+        ("la roadmap", format!("/produits/{slug}/roadmaps/{roadmap}")),
+        (
+            "l'indicateur",
+            format!("/produits/{slug}/indicateurs/{indicator}"),
+        ),
+    ];
+    for (what, path) in &pages {
+        c.goto(&server.url(path)).await.unwrap();
+        check_print(&browser, what, &mut failures).await;
+    }
+    // The share page, through a link created on the roadmap page.
+    c.goto(&server.url(&pages[1].1)).await.unwrap();
+    let link = browser.create_share_link().await;
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&link).await.unwrap();
+    check_print(&browser, "la page de partage", &mut failures).await;
+    browser.close().await;
+    server.stop().await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
