@@ -558,7 +558,8 @@ async fn demo_vision(
         .execute(&mut *tx)
         .await?;
     }
-    vision::db::set_contributors(tx, product_id, &[author.id]).await?;
+    let author_person = crate::roles::db::account_person(tx, product_id, author.id).await?;
+    vision::db::set_contributors(tx, product_id, &[author_person]).await?;
     // Some visions were confirmed recently without being edited.
     if index % 5 == 2 {
         vision::db::mark_reviewed(tx, product_id, reviewer.id).await?;
@@ -964,6 +965,7 @@ async fn demo_roles(
             expectations: "Participe aux rituels et tient ses engagements de la roadmap.".into(),
             email: String::new(),
             user_id: None,
+            can_edit: false,
         };
         people.push(roles::save_person(tx, product_id, None, &person).await?);
     }

@@ -983,3 +983,65 @@ async fn two_instances_saving_one_version_of_a_section_accept_one_and_refuse_the
     let page = a.get(&format!("{roadmap}/risques/{risk}/modifier")).await;
     save_on_both(&mut a, &mut b, &page, "main form", "description").await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn members_and_vision_contributors_become_people_of_the_product(db: PgPool) {
+    let migrations: Vec<_> = boussole::MIGRATOR.iter().collect();
+    let merge = migrations
+        .iter()
+        .position(|m| m.description.contains("people edit rights"))
+        .expect("the people migration");
+    for m in &migrations[..merge] {
+        sqlx::raw_sql(m.sql.clone()).execute(&db).await.unwrap();
+    }
+    // Marie is a member already listed as a person; Paul a member and contributor who is not;
+    // Jean only a contributor.
+    sqlx::raw_sql(
+        "insert into users (id, email, display_name, role, password_hash) values
+           ('00000000-0000-0000-0000-0000000000a1', 'marie@x.fr', 'Marie', 'editor', 'x'),
+           ('00000000-0000-0000-0000-0000000000a2', 'paul@x.fr', 'Paul', 'editor', 'x'),
+           ('00000000-0000-0000-0000-0000000000a3', 'jean@x.fr', 'Jean', 'reader', 'x');
+         insert into directions (name, position) values ('D', 99);
+         insert into phases (name, position) values ('P', 99);
+         insert into products (id, slug, name, direction_id, typology, phase_id, phase_since)
+           select '00000000-0000-0000-0000-000000000001', 'p', 'P',
+                  (select id from directions where name = 'D'), 'demarches',
+                  (select id from phases where name = 'P'), '2025-01-01';
+         insert into people (product_id, name, team, role_title, user_id) values
+           ('00000000-0000-0000-0000-000000000001', 'Marie D.', 'metier', 'Référente',
+            '00000000-0000-0000-0000-0000000000a1');
+         insert into product_members (product_id, user_id) values
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a1'),
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2');
+         insert into vision_contributors (product_id, user_id) values
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2'),
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a3');",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::raw_sql(migrations[merge].sql.clone())
+        .execute(&db)
+        .await
+        .unwrap();
+    let people: Vec<(String, String, bool)> =
+        sqlx::query_as("select name, team, can_edit from people order by name")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(
+        people,
+        [
+            ("Jean".to_owned(), "dnum".to_owned(), false),
+            ("Marie D.".to_owned(), "metier".to_owned(), true),
+            ("Paul".to_owned(), "dnum".to_owned(), true),
+        ]
+    );
+    let credited: Vec<String> = sqlx::query_scalar(
+        "select p.name from vision_credits c join people p on p.id = c.person_id order by p.name",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(credited, ["Jean", "Paul"]);
+}

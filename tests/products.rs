@@ -142,10 +142,16 @@ async fn an_editor_creates_a_product_and_sees_its_sheet(db: PgPool) {
             .text("#roadmap")
             .contains("Aucune roadmap pour l’instant.")
     );
+    // Its creator is its first person, the one who may edit it.
+    assert!(
+        sheet.text("#roles").contains("Équipe DNUM : 1"),
+        "{}",
+        sheet.text("#roles")
+    );
     assert!(
         sheet
             .text("#roles")
-            .contains("Aucune personne renseignée pour l’instant.")
+            .contains("Peuvent modifier cette fiche")
     );
 }
 
@@ -329,11 +335,14 @@ async fn two_people_editing_at_once_lose_nothing(db: PgPool) {
     let (mut admin, _) = app.signed_in(Role::Admin).await;
     let slug = create_product(&mut admin, &app.db, "Partagé").await;
     let (mut marie, marie_user) = app.signed_in(Role::Editor).await;
-    sqlx::query("insert into product_members (product_id, user_id) select id, $1 from products")
-        .bind(marie_user.id)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    sqlx::query(
+        "insert into people (product_id, name, team, user_id, can_edit)
+         select id, 'Marie', 'dnum', $1, true from products",
+    )
+    .bind(marie_user.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
 
     // Both open the form on the same version.
     let admin_form = edit_fields(&mut admin, &slug).await;

@@ -84,7 +84,7 @@ async fn fill(
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
 async fn people_are_listed_by_group_and_bad_input_is_explained(db: PgPool) {
     let app = TestApp::new(db);
-    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let (mut pm, _) = app.signed_in(Role::Admin).await;
     let slug = create_product(&mut pm, &app.db, "Répit").await;
     let empty = pm.get(&format!("/produits/{slug}/roles")).await;
     assert!(
@@ -170,13 +170,14 @@ async fn people_are_listed_by_group_and_bad_input_is_explained(db: PgPool) {
             && roles.contains("Responsable produit : Hugo Bernard"),
         "{roles}"
     );
-    assert!(roles.contains("RACI : 20 problème(s)"));
+    // Not started yet: said as such, not as 20 errors.
+    assert!(roles.contains("Matrice RACI à remplir"), "{roles}");
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
 async fn the_matrix_is_validated_in_place_and_errors_clear_when_fixed(db: PgPool) {
     let app = TestApp::new(db);
-    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let (mut pm, _) = app.signed_in(Role::Admin).await;
     let slug = create_product(&mut pm, &app.db, "RACI").await;
     person(
         &mut pm,
@@ -468,14 +469,33 @@ async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(d
             .unwrap()
             .to_owned();
         let mut fields = vec![("version".to_owned(), version)];
-        for (i, select) in html
-            .select(&scraper::Selector::parse("select.bsl-letter").unwrap())
-            .enumerate()
-        {
+        // Hugo realises, Claire decides; the product's creator (also a person) has no letter.
+        let people: Vec<(Uuid, String)> = sqlx::query_as(
+            "select p.id, p.name from people p join products x on x.id = p.product_id where x.slug = $1",
+        )
+        .bind(slug)
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+        let id_of = |n: &str| {
+            people
+                .iter()
+                .find(|(_, name)| name == n)
+                .unwrap()
+                .0
+                .to_string()
+        };
+        let (hugo, claire) = (id_of("Hugo Bernard"), id_of("Claire Fontaine"));
+        let mut first_a = true;
+        for select in html.select(&scraper::Selector::parse("select.bsl-letter").unwrap()) {
             let name = select.value().attr("name").unwrap().to_owned();
-            let letter = if i % 2 == 0 { "R" } else { "A" };
-            if !(skip == Some(0) && i == 1) {
-                fields.push((name, letter.into()));
+            if name.ends_with(&hugo) {
+                fields.push((name, "R".into()));
+            } else if name.ends_with(&claire) {
+                if !(skip == Some(0) && first_a) {
+                    fields.push((name, "A".into()));
+                }
+                first_a = false;
             }
         }
         let refs: Vec<(&str, &str)> = fields
@@ -588,8 +608,9 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
     )
     .await;
     let (_, people) = ids(&app.db).await;
-    let id = people[0].0;
-    // The product's people are suggested as owners of indicators and risks.
+    let id = people.iter().find(|(_, n)| n == "Hugo Bernard").unwrap().0;
+    // The product's people (its creator among them) are suggested as owners of indicators
+    // and risks.
     let indicator_form = pm
         .get(&format!("/produits/{slug}/indicateurs/nouveau"))
         .await;
@@ -599,7 +620,7 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
         .select(&selector)
         .filter_map(|o| o.value().attr("value"))
         .collect();
-    assert_eq!(suggested, ["Hugo Bernard"]);
+    assert_eq!(suggested, ["Hugo Bernard", me.name.as_str()]);
     let form = pm
         .get(&format!("/produits/{slug}/roles/personnes/{id}/modifier"))
         .await;
@@ -618,6 +639,8 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
         forged.text("#user_id-erreur"),
         "Choisissez un compte dans la liste, ou aucun."
     );
+    // (Not to the creator's account: it is already the product's person « me ».)
+    let (_, hugo) = app.signed_in(Role::Reader).await;
     let saved = pm
         .post(
             &format!("/produits/{slug}/roles/personnes/{id}/modifier"),
@@ -626,7 +649,7 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
                 ("team", "dnum"),
                 ("role_title", "Coach produit"),
                 ("allocation", "30"),
-                ("user_id", &me.id.to_string()),
+                ("user_id", &hugo.id.to_string()),
             ],
         )
         .await;
@@ -636,7 +659,7 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
     assert!(
         line.contains("Coach produit")
             && line.contains("30 %")
-            && line.contains("compte : Marie Editrice"),
+            && line.contains(&format!("compte : {}", hugo.name)),
         "{line}"
     );
 
@@ -655,7 +678,7 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
         pm.get(&format!("/produits/{slug}/roles"))
             .await
             .text("#personnes"),
-        "Personnes (0)"
+        "Personnes (1)"
     );
     let actions: Vec<String> =
         sqlx::query_scalar("select action from audit_events where entity = 'person' order by id")
@@ -668,7 +691,7 @@ async fn a_person_is_edited_linked_to_an_account_and_removed_after_confirmation(
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
 async fn without_people_the_matrix_guides_and_with_them_a_plus_r_is_valid(db: PgPool) {
     let app = TestApp::new(db);
-    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let (mut pm, _) = app.signed_in(Role::Admin).await;
     let slug = create_product(&mut pm, &app.db, "Petite équipe").await;
     let page = pm.get(&format!("/produits/{slug}/roles")).await;
     assert!(
@@ -741,4 +764,121 @@ async fn without_people_the_matrix_guides_and_with_them_a_plus_r_is_valid(db: Pg
             .body
             .contains("A+R")
     );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_person_linked_to_an_editor_account_may_be_allowed_to_edit_the_sheet(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, me) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Équipe élargie").await;
+    // The creator is a person of the product, allowed to edit: membership is one list.
+    let roles = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert!(roles.text("main").contains(&me.name));
+    assert!(roles.text("main").contains("Peut modifier la fiche"));
+    let (mut colleague, colleague_user) = app.signed_in(Role::Editor).await;
+    let (_, reader_user) = app.signed_in(Role::Reader).await;
+    let sheet_edit = format!("/produits/{slug}/modifier");
+    assert_eq!(
+        colleague.get(&sheet_edit).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let form = pm
+        .get(&format!("/produits/{slug}/roles/personnes/nouvelle"))
+        .await;
+    // Allowed without an account, or with a read-only account: refused by the box.
+    for (account, message) in [
+        ("", "Reliez d’abord la personne à son compte Boussole"),
+        (
+            reader_user.id.to_string().as_str(),
+            "Ce compte est en lecture seule",
+        ),
+    ] {
+        let refused = pm
+            .submit(
+                &form,
+                "main form",
+                &[
+                    ("name", "Inès Moreau"),
+                    ("team", "metier"),
+                    ("user_id", account),
+                    ("can_edit", "oui"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.text("#can_edit-erreur").starts_with(message),
+            "{}",
+            refused.text("main")
+        );
+        assert_eq!(
+            field_value(&refused, "name").as_deref(),
+            Some("Inès Moreau")
+        );
+    }
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Inès Moreau"),
+                ("team", "metier"),
+                ("user_id", &colleague_user.id.to_string()),
+                ("can_edit", "oui"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    assert_eq!(colleague.get(&sheet_edit).await.status, StatusCode::OK);
+    // The same account cannot be a second person of the product.
+    let twice = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("name", "Inès M."),
+                ("team", "dnum"),
+                ("user_id", &colleague_user.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        twice
+            .text("#user_id-erreur")
+            .contains("déjà relié à une autre personne")
+    );
+    // The « who can edit » page lists her; withdrawing the right keeps the person.
+    let members = pm.get(&format!("/produits/{slug}/membres")).await;
+    assert!(members.text("main").contains("Inès Moreau"));
+    let html = members.html();
+    let form = html
+        .select(&scraper::Selector::parse("form[action$='/membres/retirer']").unwrap())
+        .find(|f| f.html().contains(&colleague_user.id.to_string()))
+        .expect("a button withdraws her right");
+    let field = form
+        .select(&scraper::Selector::parse("input[type=hidden]").unwrap())
+        .next()
+        .unwrap();
+    let withdrawn = pm
+        .post(
+            form.value().attr("action").unwrap(),
+            &[(
+                field.value().attr("name").unwrap(),
+                field.value().attr("value").unwrap(),
+            )],
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        colleague.get(&sheet_edit).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let roles = pm.get(&format!("/produits/{slug}/roles")).await;
+    assert!(roles.text("main").contains("Inès Moreau"));
 }

@@ -246,11 +246,14 @@ async fn two_people_editing_the_vision_at_once_lose_nothing(db: PgPool) {
     let (mut admin, _) = app.signed_in(Role::Admin).await;
     let slug = create_product(&mut admin, &app.db, "Disputé").await;
     let (mut marie, marie_user) = app.signed_in(Role::Editor).await;
-    sqlx::query("insert into product_members (product_id, user_id) select id, $1 from products")
-        .bind(marie_user.id)
-        .execute(&app.db)
-        .await
-        .unwrap();
+    sqlx::query(
+        "insert into people (product_id, name, team, user_id, can_edit)
+         select id, 'Marie', 'dnum', $1, true from products",
+    )
+    .bind(marie_user.id)
+    .execute(&app.db)
+    .await
+    .unwrap();
     let admin_form = admin
         .get(&format!("/produits/{slug}/vision/modifier"))
         .await;
@@ -562,4 +565,70 @@ async fn a_statement_of_several_sentences_waits_for_confirmation(db: PgPool) {
     );
     let sheet = pm.get(&format!("/produits/{slug}")).await;
     assert!(sheet.text("main").contains("Simplifier leurs démarches"));
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_vision_credits_the_products_people_business_people_included(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, me) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Co-construit").await;
+    let form = pm
+        .get(&format!("/produits/{slug}/roles/personnes/nouvelle"))
+        .await;
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[("name", "Lucie Métier"), ("team", "metier")],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let form = pm.get(&format!("/produits/{slug}/vision/modifier")).await;
+    let html = form.html();
+    let offered: Vec<String> = html
+        .select(&scraper::Selector::parse("#contributors label").unwrap())
+        .map(|l| l.text().collect::<String>())
+        .collect();
+    assert_eq!(offered, ["Lucie Métier", me.name.as_str()]);
+    let lucie = html
+        .select(&scraper::Selector::parse("#contributors input").unwrap())
+        .find(|i| {
+            html.select(
+                &scraper::Selector::parse(&format!(
+                    "label[for='{}']",
+                    i.value().attr("id").unwrap()
+                ))
+                .unwrap(),
+            )
+            .any(|l| l.text().collect::<String>() == "Lucie Métier")
+        })
+        .and_then(|i| i.value().attr("value").map(str::to_owned))
+        .unwrap();
+    let saved = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("statement", "Aider les aidants à souffler."),
+                ("contributors", &lucie),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text("main")
+    );
+    let sheet = pm.get(&format!("/produits/{slug}")).await;
+    assert!(
+        sheet
+            .text("main")
+            .contains("Co-construite avec Lucie Métier.")
+    );
 }

@@ -219,13 +219,14 @@ pub async fn set_archived(tx: &mut PgConnection, id: Uuid, archived: bool) -> sq
     Ok(done.rows_affected())
 }
 
+/// Whether the account is a person of the product allowed to edit its sheet.
 pub async fn is_member(
     db: impl PgExecutor<'_>,
     product_id: Uuid,
     user_id: Uuid,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
-        r#"select exists (select 1 from product_members where product_id = $1 and user_id = $2) as "member!""#,
+        r#"select exists (select 1 from people where product_id = $1 and user_id = $2 and can_edit) as "member!""#,
         product_id,
         user_id
     )
@@ -233,6 +234,7 @@ pub async fn is_member(
     .await
 }
 
+/// A person of the product who may edit its sheet, with their account.
 pub struct Member {
     pub user_id: Uuid,
     pub name: String,
@@ -244,16 +246,16 @@ pub struct Member {
 pub async fn members(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Member>> {
     sqlx::query_as!(
         Member,
-        "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
-         from product_members m join users u on u.id = m.user_id
-         where m.product_id = $1 order by u.display_name collate \"fr-x-icu\"",
+        "select u.id as user_id, p.name, u.email, u.role, u.active
+         from people p join users u on u.id = p.user_id
+         where p.product_id = $1 and p.can_edit order by p.name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
     .await
 }
 
-/// Active editors who are not yet members (admins edit everything anyway).
+/// Active editors who may not edit the product yet (admins edit everything anyway).
 pub async fn member_candidates(
     db: impl PgExecutor<'_>,
     product_id: Uuid,
@@ -263,7 +265,7 @@ pub async fn member_candidates(
         "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
          from users u
          where u.active and u.role = 'editor'
-           and not exists (select 1 from product_members m where m.product_id = $1 and m.user_id = u.id)
+           and not exists (select 1 from people p where p.product_id = $1 and p.user_id = u.id and p.can_edit)
          order by u.display_name collate \"fr-x-icu\"",
         product_id
     )
@@ -271,17 +273,21 @@ pub async fn member_candidates(
     .await
 }
 
-/// Adds an active editor as a member; returns their name, or None if they cannot be added.
+/// Lets an active editor edit the product: the person linked to their account may, a person
+/// being added for them if there is none. Returns the person's name, or None if the account
+/// cannot be given the right (unknown, inactive, not an editor, already allowed).
 pub async fn add_member(
     tx: &mut PgConnection,
     product_id: Uuid,
     user_id: Uuid,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
-        "with candidate as (select id, display_name from users where id = $2 and active and role = 'editor'),
-              added as (insert into product_members (product_id, user_id) select $1, id from candidate
-                        on conflict do nothing returning user_id)
-         select c.display_name from candidate c join added a on a.user_id = c.id",
+        "insert into people (product_id, name, team, email, user_id, can_edit)
+         select $1, display_name, 'dnum', email, id, true from users
+         where id = $2 and active and role = 'editor'
+         on conflict (product_id, user_id) where user_id is not null
+         do update set can_edit = true, updated_at = now() where not people.can_edit
+         returning name",
         product_id,
         user_id
     )
@@ -289,15 +295,16 @@ pub async fn add_member(
     .await
 }
 
-/// Removes a member; returns their name, or None if they were not one.
+/// Withdraws the right to edit; the person stays among the product's people. Returns their
+/// name, or None if they could not edit.
 pub async fn remove_member(
     tx: &mut PgConnection,
     product_id: Uuid,
     user_id: Uuid,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
-        "with removed as (delete from product_members where product_id = $1 and user_id = $2 returning user_id)
-         select u.display_name from users u join removed r on r.user_id = u.id",
+        "update people set can_edit = false, updated_at = now()
+         where product_id = $1 and user_id = $2 and can_edit returning name",
         product_id,
         user_id
     )

@@ -763,7 +763,7 @@ pub async fn add_member(
         let page = members_page(
             &state,
             sheet,
-            Some("Choisissez un éditeur actif qui n’est pas encore membre.".into()),
+            Some("Choisissez un éditeur actif qui ne peut pas encore modifier la fiche.".into()),
         )
         .await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, page);
@@ -823,7 +823,7 @@ pub async fn remove_member(
     tx.commit().await?;
     sheet
         .flash(Flash::success(format!(
-            "{name} ne fait plus partie des membres."
+            "{name} ne peut plus modifier ce produit (la personne reste dans la liste des personnes du produit)."
         )))
         .await?;
     Ok(Redirect::to(&sheet.url("/membres")).into_response())

@@ -19,6 +19,8 @@ pub struct Person {
     pub email: String,
     /// The Boussole account of this person, if they have one.
     pub user_id: Option<Uuid>,
+    /// The account may edit the product's sheet (needs an account with the editor role).
+    pub can_edit: bool,
 }
 
 impl Person {
@@ -35,7 +37,7 @@ impl Person {
 
 pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Person>> {
     let rows = sqlx::query!(
-        "select id, name, organisation, team, role_title, allocation, expectations, email, user_id from people
+        "select id, name, organisation, team, role_title, allocation, expectations, email, user_id, can_edit from people
          where product_id = $1
          order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), name collate \"fr-x-icu\"",
         product_id
@@ -54,6 +56,7 @@ pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<V
                 expectations: r.expectations,
                 email: r.email,
                 user_id: r.user_id,
+                can_edit: r.can_edit,
             })
         })
         .collect()
@@ -68,8 +71,8 @@ pub async fn save_person(
     match id {
         None => {
             sqlx::query_scalar!(
-                "insert into people (product_id, name, organisation, team, role_title, allocation, expectations, email, user_id)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+                "insert into people (product_id, name, organisation, team, role_title, allocation, expectations, email, user_id, can_edit)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
                 product_id,
                 p.name,
                 p.organisation,
@@ -78,7 +81,8 @@ pub async fn save_person(
                 p.allocation,
                 p.expectations,
                 p.email,
-                p.user_id
+                p.user_id,
+                p.can_edit
             )
             .fetch_one(tx)
             .await
@@ -86,7 +90,7 @@ pub async fn save_person(
         Some(id) => {
             sqlx::query!(
                 "update people set name = $3, organisation = $4, team = $5, role_title = $6, allocation = $7, expectations = $8,
-                        email = $9, user_id = $10, updated_at = now()
+                        email = $9, user_id = $10, can_edit = $11, updated_at = now()
                  where product_id = $1 and id = $2",
                 product_id,
                 id,
@@ -97,13 +101,51 @@ pub async fn save_person(
                 p.allocation,
                 p.expectations,
                 p.email,
-                p.user_id
+                p.user_id,
+                p.can_edit
             )
             .execute(tx)
             .await?;
             Ok(id)
         }
     }
+}
+
+/// An active account a person may be linked to.
+pub struct LinkableAccount {
+    pub id: Uuid,
+    pub name: String,
+    /// Editors (and administrators) can be allowed to edit a product; readers cannot.
+    pub can_edit: bool,
+}
+
+pub async fn linkable_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<LinkableAccount>> {
+    sqlx::query_as!(
+        LinkableAccount,
+        r#"select id, display_name as name, role in ('editor', 'admin') as "can_edit!"
+           from users where active order by display_name collate "fr-x-icu""#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The person of the product linked to this account, added (in the DNUM team) if there is none.
+pub async fn account_person(
+    tx: &mut PgConnection,
+    product_id: Uuid,
+    user_id: Uuid,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar!(
+        "insert into people (product_id, name, team, email, user_id)
+         select $1, display_name, 'dnum', email, id from users where id = $2
+         on conflict (product_id, user_id) where user_id is not null
+         do update set updated_at = people.updated_at
+         returning id",
+        product_id,
+        user_id
+    )
+    .fetch_one(tx)
+    .await
 }
 
 pub async fn delete_person(tx: &mut PgConnection, product_id: Uuid, id: Uuid) -> sqlx::Result<u64> {

@@ -27,6 +27,8 @@ pub struct PersonForm {
     pub email: String,
     /// An account id, or empty.
     pub user_id: String,
+    /// Checkbox: the linked account may edit the product's sheet.
+    pub can_edit: Option<String>,
 }
 
 impl PersonForm {
@@ -40,11 +42,12 @@ impl PersonForm {
             expectations: p.expectations.clone(),
             email: p.email.clone(),
             user_id: p.user_id.map(|id| id.to_string()).unwrap_or_default(),
+            can_edit: p.can_edit.then(|| "oui".into()),
         }
     }
 
-    /// `accounts`: the ids of the accounts a person may be linked to.
-    pub fn parse(&self, accounts: &[Uuid]) -> Result<Person, FieldErrors> {
+    /// `accounts`: the accounts a person may be linked to, with whether each may edit.
+    pub fn parse(&self, accounts: &[(Uuid, bool)]) -> Result<Person, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut text = |field: &'static str, raw: &str, max: usize| {
             let value = raw.trim().to_owned();
@@ -96,7 +99,9 @@ impl PersonForm {
         let user_id = match self.user_id.trim() {
             "" => None,
             raw => {
-                let id = Uuid::parse_str(raw).ok().filter(|id| accounts.contains(id));
+                let id = Uuid::parse_str(raw)
+                    .ok()
+                    .filter(|id| accounts.iter().any(|(a, _)| a == id));
                 if id.is_none() {
                     errors.insert(
                         "user_id",
@@ -106,6 +111,24 @@ impl PersonForm {
                 id
             }
         };
+        let can_edit = self.can_edit.is_some();
+        if can_edit && !errors.contains_key("user_id") {
+            match user_id.and_then(|id| accounts.iter().find(|(a, _)| *a == id)) {
+                None => {
+                    errors.insert(
+                        "can_edit",
+                        "Reliez d’abord la personne à son compte Boussole : seul un compte peut modifier la fiche.".into(),
+                    );
+                }
+                Some((_, false)) => {
+                    errors.insert(
+                        "can_edit",
+                        "Ce compte est en lecture seule : un administrateur doit d’abord lui donner le rôle « éditeur ».".into(),
+                    );
+                }
+                Some((_, true)) => {}
+            }
+        }
         match (team, errors.is_empty()) {
             (Some(team), true) => Ok(Person {
                 id: Uuid::nil(),
@@ -117,6 +140,7 @@ impl PersonForm {
                 expectations,
                 email,
                 user_id,
+                can_edit,
             }),
             _ => Err(errors),
         }

@@ -49,7 +49,7 @@ async fn roles_page(
     let people = db::people(&state.db, product_id).await?;
     let activities = db::activities(&state.db, product_id).await?;
     let saved = db::cells(&state.db, product_id).await?;
-    let accounts = crate::vision::db::accounts(&state.db).await?;
+    let accounts = db::linkable_accounts(&state.db).await?;
     let facts: Vec<_> = people.iter().map(Person::facts).collect();
     let rows_for_validation: Vec<(Uuid, String)> =
         activities.iter().map(|a| (a.id, a.name.clone())).collect();
@@ -83,8 +83,9 @@ async fn roles_page(
                     email: p.email.clone(),
                     account: p
                         .user_id
-                        .and_then(|id| accounts.iter().find(|a| a.user_id == id))
+                        .and_then(|id| accounts.iter().find(|a| a.id == id))
                         .map(|a| a.name.clone()),
+                    can_edit: p.can_edit,
                     warnings: issue_for_person(p),
                 })
                 .collect(),
@@ -152,6 +153,7 @@ async fn roles_page(
             })
             .collect(),
         people_count: people.len(),
+        started: !saved.is_empty(),
         groups,
         rows,
         errors: summary(&report.errors),
@@ -312,7 +314,7 @@ pub async fn save_matrix(
 
 fn person_page(
     sheet: ProductSheet,
-    accounts: &[crate::vision::db::Contributor],
+    accounts: &[db::LinkableAccount],
     id: Option<Uuid>,
     form: PersonForm,
     errors: FieldErrors,
@@ -330,9 +332,7 @@ fn person_page(
         },
         teams: Choice::list(Team::ALL.map(|t| (t.code(), t.label())), &form.team),
         accounts: Choice::list(
-            accounts
-                .iter()
-                .map(|a| (a.user_id.to_string(), a.name.clone())),
+            accounts.iter().map(|a| (a.id.to_string(), a.name.clone())),
             &form.user_id,
         ),
         role_titles: &ROLE_TITLES,
@@ -349,7 +349,7 @@ pub async fn new_person(
     sheet: ProductSheet,
 ) -> AppResult<Html<String>> {
     sheet.require_edit()?;
-    let accounts = crate::vision::db::accounts(&state.db).await?;
+    let accounts = db::linkable_accounts(&state.db).await?;
     Ok(Html(
         person_page(
             sheet,
@@ -380,6 +380,11 @@ fn person_fields(p: &Person) -> Vec<Field> {
             "Compte Boussole",
             if p.user_id.is_some() { "Oui" } else { "Non" },
         ),
+        Field::new(
+            "can_edit",
+            "Peut modifier la fiche",
+            if p.can_edit { "Oui" } else { "Non" },
+        ),
     ]
 }
 
@@ -400,8 +405,8 @@ async fn save_person(
         ),
         None => None,
     };
-    let accounts = crate::vision::db::accounts(&state.db).await?;
-    let known: Vec<Uuid> = accounts.iter().map(|a| a.user_id).collect();
+    let accounts = db::linkable_accounts(&state.db).await?;
+    let known: Vec<(Uuid, bool)> = accounts.iter().map(|a| (a.id, a.can_edit)).collect();
     let person = match form.parse(&known) {
         Ok(person) => person,
         Err(errors) => {
@@ -412,7 +417,22 @@ async fn save_person(
         }
     };
     let mut tx = state.db.begin().await?;
-    let saved = db::save_person(&mut tx, sheet.product.id, id, &person).await?;
+    let saved = match db::save_person(&mut tx, sheet.product.id, id, &person).await {
+        Ok(saved) => saved,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("people_product_user_key") => {
+            drop(tx);
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                "user_id",
+                "Ce compte est déjà relié à une autre personne du produit : modifiez plutôt celle-ci.".into(),
+            );
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                person_page(sheet, &accounts, id, form, errors),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut changes = vec![subject("Personne", &person.name)];
     changes.extend(audit::model::diff(
         &existing.map(|e| person_fields(&e)).unwrap_or_default(),
@@ -454,7 +474,7 @@ pub async fn edit_person(
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
-    let accounts = crate::vision::db::accounts(&state.db).await?;
+    let accounts = db::linkable_accounts(&state.db).await?;
     Ok(Html(
         person_page(
             sheet,
@@ -849,6 +869,7 @@ pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<RolesSumma
             .map(|t| (t.label(), people.iter().filter(|p| p.team == *t).count()))
             .collect(),
         people: people.len(),
+        started: !cells.is_empty(),
         problems: report.errors.len(),
     })
 }

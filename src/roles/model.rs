@@ -163,8 +163,9 @@ pub fn validate(
     cells: &HashMap<(Uuid, Uuid), Letter>,
 ) -> Report {
     let mut report = Report::default();
-    if people.is_empty() {
-        // Nothing can be filled in yet: the page guides to adding people instead.
+    if people.is_empty() || cells.is_empty() {
+        // Not started: the page guides (add the people, then the letters) rather than listing
+        // every activity as an error, and the portfolio says the RACI is absent.
         return report;
     }
     for (activity, name) in activities {
@@ -269,11 +270,15 @@ mod tests {
         let marie = person("Marie", Team::Business, "Responsable métier", Some(80));
         let paul = person("Paul", Team::Dnum, "Responsable produit", Some(100));
         let mut cells = HashMap::new();
-        let report = validate(
-            std::slice::from_ref(&a),
-            &[marie.clone(), paul.clone()],
-            &cells,
+        // An empty matrix is not started: no error yet.
+        let people = [marie.clone(), paul.clone()];
+        assert!(
+            validate(std::slice::from_ref(&a), &people, &cells)
+                .errors
+                .is_empty()
         );
+        cells.insert((a.0, marie.id), Letter::C);
+        let report = validate(std::slice::from_ref(&a), &people, &cells);
         assert_eq!(report.errors.len(), 2);
         cells.insert((a.0, marie.id), Letter::A);
         cells.insert((a.0, paul.id), Letter::A);

@@ -15,6 +15,7 @@ pub struct PersonRow {
     pub expectations: String,
     pub email: String,
     pub account: Option<String>,
+    pub can_edit: bool,
     pub warnings: Vec<String>,
 }
 
@@ -60,6 +61,8 @@ pub struct RolesPage {
     pub can_edit: bool,
     pub groups: Vec<TeamGroup>,
     pub people_count: usize,
+    /// Whether the saved matrix holds any letter.
+    pub started: bool,
     pub columns: Vec<MatrixColumn>,
     pub rows: Vec<MatrixRow>,
     pub errors: Vec<SummaryIssue>,
@@ -102,5 +105,7 @@ pub struct RolesSummary {
     pub product_owner: Option<String>,
     pub teams: Vec<(&'static str, usize)>,
     pub people: usize,
+    /// Whether the matrix holds any letter.
+    pub started: bool,
     pub problems: usize,
 }

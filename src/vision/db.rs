@@ -52,8 +52,9 @@ pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Opt
     }))
 }
 
+/// A person of the product credited with the vision.
 pub struct Contributor {
-    pub user_id: Uuid,
+    pub id: Uuid,
     pub name: String,
 }
 
@@ -63,19 +64,20 @@ pub async fn contributors(
 ) -> sqlx::Result<Vec<Contributor>> {
     sqlx::query_as!(
         Contributor,
-        "select u.id as user_id, u.display_name as name from vision_contributors c join users u on u.id = c.user_id
-         where c.product_id = $1 order by u.display_name collate \"fr-x-icu\"",
+        "select p.id, p.name from vision_credits c join people p on p.id = c.person_id
+         where c.product_id = $1 order by p.name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
     .await
 }
 
-/// Accounts that can be named as contributors.
-pub async fn accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Contributor>> {
+/// The people of the product, who can be credited (business people included).
+pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Contributor>> {
     sqlx::query_as!(
         Contributor,
-        "select id as user_id, display_name as name from users where active order by display_name collate \"fr-x-icu\""
+        "select id, name from people where product_id = $1 order by name collate \"fr-x-icu\"",
+        product_id
     )
     .fetch_all(db)
     .await
@@ -135,13 +137,14 @@ pub async fn set_contributors(
     ids: &[Uuid],
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "delete from vision_contributors where product_id = $1",
+        "delete from vision_credits where product_id = $1",
         product_id
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        "insert into vision_contributors (product_id, user_id) select $1, unnest($2::uuid[])",
+        "insert into vision_credits (product_id, person_id)
+         select $1, id from people where product_id = $1 and id = any($2::uuid[])",
         product_id,
         ids
     )

@@ -47,7 +47,7 @@ async fn form_page(
     errors: FieldErrors,
     conflict: Option<Conflict>,
 ) -> AppResult<VisionFormPage> {
-    let accounts = db::accounts(&state.db).await?;
+    let accounts = db::people(&state.db, sheet.product.id).await?;
     Ok(VisionFormPage {
         slug: sheet.product.input.slug.clone(),
         name: sheet.product.input.name.clone(),
@@ -60,8 +60,8 @@ async fn form_page(
         accounts: accounts
             .into_iter()
             .map(|a| AccountChoice {
-                checked: checked.contains(&a.user_id),
-                id: a.user_id.to_string(),
+                checked: checked.contains(&a.id),
+                id: a.id.to_string(),
                 name: a.name,
             })
             .collect(),
@@ -84,7 +84,7 @@ pub async fn edit_form(
     let contributors: Vec<Uuid> = db::contributors(&state.db, sheet.product.id)
         .await?
         .into_iter()
-        .map(|c| c.user_id)
+        .map(|c| c.id)
         .collect();
     let page = form_page(
         &state,
@@ -102,7 +102,7 @@ pub async fn edit_form(
 fn names(ids: &[Uuid], accounts: &[db::Contributor]) -> String {
     accounts
         .iter()
-        .filter(|a| ids.contains(&a.user_id))
+        .filter(|a| ids.contains(&a.id))
         .map(|a| a.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
@@ -114,8 +114,8 @@ pub async fn save(
     Form(form): Form<VisionForm>,
 ) -> AppResult<Response> {
     sheet.require_edit()?;
-    let accounts = db::accounts(&state.db).await?;
-    let known: Vec<Uuid> = accounts.iter().map(|a| a.user_id).collect();
+    let accounts = db::people(&state.db, sheet.product.id).await?;
+    let known: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
     let ids = form.contributor_ids(&known);
     let text = match form.text.parse() {
         Ok(text) => text,
@@ -155,7 +155,7 @@ pub async fn save(
     let current_ids: Vec<Uuid> = db::contributors(&state.db, product_id)
         .await?
         .into_iter()
-        .map(|c| c.user_id)
+        .map(|c| c.id)
         .collect();
     let (before_names, after_names) = (names(&current_ids, &accounts), names(&ids, &accounts));
     let changes = audit::model::diff(
@@ -188,7 +188,7 @@ pub async fn save(
         let fresh_ids: Vec<Uuid> = db::contributors(&state.db, product_id)
             .await?
             .into_iter()
-            .map(|c| c.user_id)
+            .map(|c| c.id)
             .collect();
         let last = audit::db::last_change(&state.db, ENTITY, product_id).await?;
         let conflict = Conflict::new(

@@ -1230,17 +1230,38 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
             .unwrap();
     }
 
-    // Fill the matrix with the keyboard: Hugo accountable, Société réalise, everywhere but the first row's A.
+    // Fill the matrix with the keyboard: Claire accountable, Société réalise, everywhere but the
+    // first row's A. The product's creator is a person too (a column left empty).
+    let mut headers = Vec::new();
+    for th in c
+        .find_all(Locator::Css("table.bsl-matrix thead th"))
+        .await
+        .unwrap()
+        .into_iter()
+        .skip(1)
+    {
+        headers.push(th.text().await.unwrap());
+    }
+    assert_eq!(headers.len(), 5, "{headers:?}");
+    let column_of = |name: &str| headers.iter().position(|h| h.starts_with(name)).unwrap();
     let selects = c.find_all(Locator::Css("select.bsl-letter")).await.unwrap();
-    assert_eq!(selects.len(), 40, "10 activities × 4 people");
-    let columns = 4;
+    assert_eq!(selects.len(), 50, "10 activities × 5 people");
+    let columns = headers.len();
     for (i, select) in selects.iter().enumerate() {
         let (row, column) = (i / columns, i % columns);
-        let letter = match column {
-            1 if row > 0 => "A",
-            2 => "R",
-            0 => "C",
-            _ => "I",
+        let letter = if column == column_of("Claire") {
+            if row == 0 {
+                continue;
+            }
+            "A"
+        } else if column == column_of("Société") {
+            "R"
+        } else if column == column_of("Hugo") {
+            "C"
+        } else if column == column_of("Marc") {
+            "I"
+        } else {
+            continue;
         };
         select.send_keys(letter).await.unwrap();
     }
@@ -1274,7 +1295,8 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
         .await;
 
     // Set the missing A with the keyboard: the error disappears.
-    let first_a = &c.find_all(Locator::Css("select.bsl-letter")).await.unwrap()[1];
+    let first_a =
+        &c.find_all(Locator::Css("select.bsl-letter")).await.unwrap()[column_of("Claire")];
     first_a.send_keys("A").await.unwrap();
     c.find(Locator::XPath("//button[text()='Enregistrer la matrice']"))
         .await
