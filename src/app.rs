@@ -1,6 +1,7 @@
-//! The application: shared state, the router with its middleware stack, and the server loop.
+//! The application: the router with its middleware stack, and the server loop (the shared
+//! state is in `state.rs`).
 
-use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use axum::{
     Router,
@@ -10,11 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use sha2::{Digest, Sha256};
-use sqlx::{
-    PgPool,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -28,101 +25,15 @@ use tower_http::{
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::Span;
 
+pub use crate::state::{AppState, BODY_LIMIT, pool};
 use crate::{
-    admin, auth,
-    auth::{hashing::Hasher, session_store::PgSessionStore},
-    config::Config,
-    error::AppError,
-    indicators, ops, pages, portfolio, products, roadmaps, roles, vision, web,
+    admin, auth, auth::session_store::PgSessionStore, error::AppError, indicators, ops, pages,
+    portfolio, products, roadmaps, roles, vision, web,
 };
 
-/// Request bodies above this size get the 413 page.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Sessions end after this much inactivity (the absolute limit is in `auth::extract`).
 pub const IDLE_TIMEOUT: time::Duration = time::Duration::hours(2);
 pub const SESSION_COOKIE: &str = "boussole_session";
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: PgPool,
-    pub config: Arc<Config>,
-    /// URL prefix of the static files, including their content version: `/static/1a2b3c4d5e6f`.
-    pub assets: Arc<str>,
-    /// Password hashing, bounded in memory and concurrency.
-    pub hasher: Hasher,
-}
-
-impl axum::extract::FromRef<AppState> for PgPool {
-    fn from_ref(state: &AppState) -> Self {
-        state.db.clone()
-    }
-}
-
-impl AppState {
-    pub fn new(db: PgPool, config: Config) -> Self {
-        let version = assets_version(&config.static_dir);
-        Self {
-            db,
-            config: Arc::new(config),
-            assets: format!("/static/{version}").into(),
-            hasher: Hasher::new(),
-        }
-    }
-}
-
-/// A pool whose connections time out statements, and which answers "unavailable" quickly rather
-/// than hanging when the database is away. Connects lazily: the server starts, and recovers,
-/// whether or not the database is up.
-pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = config.database_url.parse()?;
-    let statement_timeout = format!("{}", config.statement_timeout.as_millis());
-    let options = options.options([("statement_timeout", statement_timeout.as_str())]);
-    Ok(PgPoolOptions::new()
-        .max_connections(config.db_max_connections)
-        // An unreachable database is the 503 page within 2 s, not a hanging request.
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy_with(options))
-}
-
-/// A short hash of every file under the static folder, so that their URLs change when they do
-/// and browsers may cache them for a year.
-fn assets_version(dir: &Path) -> String {
-    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, files)
-            } else {
-                files.push(path)
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    if files.is_empty() {
-        tracing::warn!(dir = %dir.display(), "no static files found: run the asset build (npm run build)");
-    }
-    files.sort();
-    let mut hasher = Sha256::new();
-    for file in files {
-        hasher.update(
-            file.strip_prefix(dir)
-                .unwrap_or(&file)
-                .to_string_lossy()
-                .as_bytes(),
-        );
-        hasher.update(std::fs::read(&file).unwrap_or_default());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 pub fn router(state: AppState) -> Router {
     let config = &state.config;

@@ -28,13 +28,9 @@ pub enum AppError {
         location: String,
         status: StatusCode,
     },
-    #[error("conflict: {0}")]
-    Conflict(String),
     /// Input the server cannot use; the message is shown to the user, in French.
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("validation: {0}")]
-    Validation(String),
     #[error("payload too large")]
     PayloadTooLarge,
     /// Too many attempts; the message says when to try again, `Retry-After` in seconds.
@@ -63,9 +59,7 @@ impl AppError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Unauthorized { .. } => StatusCode::SEE_OTHER,
             Self::Moved { status, .. } => *status,
-            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -78,10 +72,7 @@ impl AppError {
 
     fn user_message(&self) -> Option<String> {
         match self {
-            Self::Conflict(m)
-            | Self::BadRequest(m)
-            | Self::Validation(m)
-            | Self::TooManyRequests { message: m, .. } => Some(m.clone()),
+            Self::BadRequest(m) | Self::TooManyRequests { message: m, .. } => Some(m.clone()),
             _ => None,
         }
     }
@@ -141,14 +132,19 @@ impl IntoResponse for AppError {
 
 /// Maps a named constraint violation to a specific error (usually a field message).
 pub trait ResultExt<T> {
-    fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> AppResult<T>;
+    /// `Ok(None)` when the write broke the constraint `name`, so that the handler shows the
+    /// form again with a message by the field; any other error stays an error.
+    fn unless_violates(self, name: &str) -> AppResult<Option<T>>;
 }
 
 impl<T, E: Into<AppError>> ResultExt<T> for Result<T, E> {
-    fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> AppResult<T> {
-        self.map_err(|error| match error.into() {
-            AppError::Database(sqlx::Error::Database(db)) if db.constraint() == Some(name) => map(),
-            other => other,
-        })
+    fn unless_violates(self, name: &str) -> AppResult<Option<T>> {
+        match self.map_err(Into::into) {
+            Ok(value) => Ok(Some(value)),
+            Err(AppError::Database(sqlx::Error::Database(db))) if db.constraint() == Some(name) => {
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
     }
 }

@@ -16,11 +16,13 @@ pub mod portfolio;
 pub mod products;
 pub mod roadmaps;
 pub mod roles;
+pub mod state;
 pub mod telemetry;
 pub mod vision;
 pub mod web;
 
-pub use app::{AppState, router, serve};
+pub use app::{router, serve};
+pub use state::AppState;
 
 /// The embedded migrations, applied by `boussole migrate` and by the test harness.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

@@ -8,20 +8,22 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     auth::{
-        Viewer, db,
+        AdminOnly, Viewer, db,
         extract::session_error,
         model::{self, FieldErrors, Role},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ResultExt},
+    state::AppState,
     web::{Flash, Form, Path, filters},
 };
 
 use super::views::{AccountRow, NewUserPage, UsersPage};
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
-    viewer.require_admin()?;
+pub async fn list(
+    State(state): State<AppState>,
+    AdminOnly(viewer): AdminOnly,
+) -> AppResult<Html<String>> {
     let accounts = db::list_accounts(&state.db)
         .await?
         .into_iter()
@@ -44,8 +46,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ht
     Ok(Html(page.render()?))
 }
 
-pub async fn new_form(viewer: Viewer) -> AppResult<Html<String>> {
-    viewer.require_admin()?;
+pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<Html<String>> {
     let page = NewUserPage {
         layout: viewer.layout.in_section("admin"),
         email: String::new(),
@@ -70,10 +71,9 @@ pub const NAME_MAX: usize = 100;
 
 pub async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Form(form): Form<NewUserForm>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let mut errors = FieldErrors::new();
     let email = model::parse_email(&form.email)
         .map_err(|e| errors.insert("email", e))
@@ -97,21 +97,23 @@ pub async fn create(
 
     if let (Some(email), Some(role), true) = (&email, role, errors.is_empty()) {
         let hash = state.hasher.hash(form.password.clone()).await?;
-        match db::create_user(&state.db, email, display_name, role, &hash).await {
-            Ok(_) => {
+        match db::create_user(&state.db, email, display_name, role, &hash)
+            .await
+            .unless_violates("users_email_key")?
+        {
+            Some(_) => {
                 Flash::success(format!("Le compte de {display_name} a été créé."))
                     .push(&viewer.session)
                     .await
                     .map_err(session_error)?;
                 return Ok(Redirect::to("/admin/utilisateurs").into_response());
             }
-            Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
+            None => {
                 errors.insert(
                     "email",
                     "Un compte existe déjà avec cette adresse électronique.".into(),
                 );
             }
-            Err(e) => return Err(e.into()),
         }
     }
 
@@ -146,11 +148,10 @@ async fn refuse_self(viewer: &Viewer, id: Uuid, message: &str) -> AppResult<Opti
 
 pub async fn change_role(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(id): Path<Uuid>,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let role = Role::parse(&form.role)
         .ok_or_else(|| AppError::BadRequest("Ce rôle n’existe pas.".into()))?;
     if let Some(response) =
@@ -170,10 +171,9 @@ pub async fn change_role(
 
 pub async fn deactivate(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     if let Some(response) = refuse_self(
         &viewer,
         id,
@@ -199,10 +199,9 @@ pub async fn deactivate(
 
 pub async fn reactivate(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     if !db::set_active(&state.db, id, true).await? {
         return Err(AppError::NotFound);
     }
@@ -216,10 +215,9 @@ pub async fn reactivate(
 /// Lifts a lock-out after failed logins (the owner asked an administrator).
 pub async fn unlock(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     db::clear_failures(&state.db, id).await?;
     Flash::success(
         "Les échecs de connexion de ce compte sont effacés : il peut se connecter de nouveau.",

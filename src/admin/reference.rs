@@ -12,10 +12,10 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
-    auth::{Viewer, extract::session_error},
-    error::{AppError, AppResult},
+    auth::{AdminOnly, Viewer, extract::session_error},
+    error::{AppError, AppResult, ResultExt},
     products::{db as products_db, model::RefItem},
+    state::AppState,
     web::{Flash, Form, Layout, Path},
 };
 
@@ -208,10 +208,9 @@ async fn page(
 
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(segment): Path<String>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     page(&state, viewer, RefList::parse(&segment)?, None).await
 }
 
@@ -270,13 +269,16 @@ async fn save(
         }
     };
     let mut tx = state.db.begin().await?;
-    match write(&mut tx, &name).await {
-        Ok(0) => Err(AppError::NotFound),
-        Ok(_) => {
+    match write(&mut tx, &name)
+        .await
+        .unless_violates(list.unique_constraint())?
+    {
+        Some(0) => Err(AppError::NotFound),
+        Some(_) => {
             tx.commit().await?;
             done(&viewer, list, success(&name)).await
         }
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some(list.unique_constraint()) => {
+        None => {
             let message = format!(
                 "Ce nom est déjà pris par une autre {} de la liste.",
                 list.item()
@@ -293,17 +295,15 @@ async fn save(
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn add(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path(segment): Path<String>,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let list = RefList::parse(&segment)?;
     let optional = form.optional.is_some();
     save(
@@ -320,11 +320,10 @@ pub async fn add(
 
 pub async fn rename(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Path((segment, id)): Path<(String, Uuid)>,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let list = RefList::parse(&segment)?;
     let optional = form.optional.is_some();
     save(
@@ -341,12 +340,11 @@ pub async fn rename(
 
 async fn shift(
     state: &AppState,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     segment: &str,
     id: Uuid,
     up: bool,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let list = RefList::parse(segment)?;
     let mut tx = state.db.begin().await?;
     let mut ids: Vec<Uuid> = list
@@ -367,16 +365,16 @@ async fn shift(
 
 pub async fn move_up(
     State(state): State<AppState>,
-    viewer: Viewer,
+    admin: AdminOnly,
     Path((segment, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    shift(&state, viewer, &segment, id, true).await
+    shift(&state, admin, &segment, id, true).await
 }
 
 pub async fn move_down(
     State(state): State<AppState>,
-    viewer: Viewer,
+    admin: AdminOnly,
     Path((segment, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    shift(&state, viewer, &segment, id, false).await
+    shift(&state, admin, &segment, id, false).await
 }

@@ -10,10 +10,11 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    app::AppState,
-    auth::{Viewer, extract::session_error},
+    auth::{AdminOnly, extract::session_error},
     error::AppResult,
-    roadmaps, vision,
+    roadmaps,
+    state::AppState,
+    vision,
     web::{FieldErrors, Flash, Form, Layout},
 };
 
@@ -29,8 +30,10 @@ pub struct SettingsPage {
     pub errors: FieldErrors,
 }
 
-pub async fn show(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
-    viewer.require_admin()?;
+pub async fn show(
+    State(state): State<AppState>,
+    AdminOnly(viewer): AdminOnly,
+) -> AppResult<Html<String>> {
     let page = SettingsPage {
         layout: viewer.layout.in_section("admin"),
         review_months: vision::db::review_months(&state.db).await?.to_string(),
@@ -56,10 +59,9 @@ fn whole(raw: &str, max: i32) -> Option<i32> {
 
 pub async fn save(
     State(state): State<AppState>,
-    viewer: Viewer,
+    AdminOnly(viewer): AdminOnly,
     Form(form): Form<SettingsForm>,
 ) -> AppResult<Response> {
-    viewer.require_admin()?;
     let mut errors = FieldErrors::new();
     let months = whole(&form.review_months, REVIEW_MONTHS_MAX);
     if months.is_none() {

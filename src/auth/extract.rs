@@ -11,8 +11,8 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
+    state::AppState,
     web::{Flash, Layout},
 };
 
@@ -45,14 +45,6 @@ impl Viewer {
     /// Queues a message for the next page.
     pub async fn flash(&self, message: Flash) -> AppResult<()> {
         message.push(&self.session).await.map_err(session_error)
-    }
-
-    pub fn require_admin(&self) -> AppResult<()> {
-        if self.user.role.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
     }
 }
 
@@ -186,5 +178,25 @@ impl FromRequestParts<AppState> for MaybeViewer {
             layout,
             session,
         })
+    }
+}
+
+/// A signed-in administrator; 403 for anyone else. Every administration handler takes one, so
+/// that forgetting the check is a type error.
+pub struct AdminOnly(pub Viewer);
+
+impl FromRequestParts<AppState> for AdminOnly {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        if viewer.user.role.is_admin() {
+            Ok(Self(viewer))
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
+    state::AppState,
     web::{Flash, Form, Query, local_path, security::ClientIp},
 };
 

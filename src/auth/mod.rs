@@ -11,9 +11,9 @@ pub mod views;
 
 use axum::{Router, routing::get};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
-pub use extract::{MaybeViewer, Viewer};
+pub use extract::{AdminOnly, MaybeViewer, Viewer};
 
 pub fn router() -> Router<AppState> {
     Router::new()

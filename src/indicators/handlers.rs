@@ -11,10 +11,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     audit::{self, Action, FieldChange, model::subject},
-    error::{AppError, AppResult},
-    products::extract::ProductSheet,
+    error::{AppError, AppResult, ResultExt},
+    products::extract::{EditSheet, ProductSheet},
+    state::AppState,
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, csv::CsvWriter, filters,
@@ -31,14 +31,11 @@ use super::{
     model::{ON_TRACK_MARGIN, Point, WATCH_MARGIN, assess, format_value},
     views::*,
 };
+use crate::web::filters::today;
 
 const INDICATOR: &str = "indicator";
 const OBJECTIVE: &str = "objective";
 const MEASUREMENT: &str = "measurement";
-
-fn today() -> NaiveDate {
-    crate::web::filters::today()
-}
 
 async fn indicator(state: &AppState, sheet: &ProductSheet, id: Uuid) -> AppResult<Indicator> {
     db::indicators(&state.db, sheet.product.id, Some(id))
@@ -102,10 +99,9 @@ pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppRes
 
 pub async fn add_objective(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<ObjectiveForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (title, description) = match form.parse() {
         Ok(parsed) => parsed,
         Err(errors) => {
@@ -159,10 +155,9 @@ async fn objective(
 
 pub async fn objective_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, o) = objective(&state, &sheet, id).await?;
     let (slug, name) = sheet.names();
     let page = ObjectiveFormPage {
@@ -181,11 +176,10 @@ pub async fn objective_form(
 
 pub async fn update_objective(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<ObjectiveForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, before) = objective(&state, &sheet, id).await?;
     let (title, description) = match form.parse() {
         Ok(parsed) => parsed,
@@ -234,33 +228,26 @@ pub async fn update_objective(
 
 pub async fn confirm_delete_objective(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, o) = objective(&state, &sheet, id).await?;
-    let (slug, name) = sheet.names();
-    let page = ConfirmDeletePage {
-        layout: sheet.viewer.layout.in_section("produits"),
-        title: "Supprimer l’objectif".into(),
-        explanation: format!(
+    sheet.confirm(
+        "Supprimer l’objectif",
+        format!(
             "L’objectif « {} » sera supprimé. Ses indicateurs sont conservés, sans objectif ; ce qui est supprimé reste dans l’historique.",
             o.title
         ),
-        action: format!("/produits/{slug}/objectifs/{id}/supprimer"),
-        cancel: format!("/produits/{slug}/indicateurs"),
-        slug,
-        name,
-    };
-    Ok(Html(page.render()?))
+        &format!("/objectifs/{id}/supprimer"),
+        "/indicateurs",
+    )
 }
 
 pub async fn delete_objective(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, o) = objective(&state, &sheet, id).await?;
     let mut tx = state.db.begin().await?;
     db::delete_objective(&mut tx, sheet.product.id, id).await?;
@@ -299,7 +286,6 @@ async fn move_objective(
     id: Uuid,
     up: bool,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (all, _) = objective(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|o| o.id).collect();
     if crate::web::shift(&mut ids, id, up) {
@@ -312,7 +298,7 @@ async fn move_objective(
 
 pub async fn objective_up(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     move_objective(&state, &sheet, id, true).await
@@ -320,7 +306,7 @@ pub async fn objective_up(
 
 pub async fn objective_down(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     move_objective(&state, &sheet, id, false).await
@@ -345,10 +331,9 @@ pub struct NewQuery {
 
 pub async fn new_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Query(query): Query<NewQuery>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let template = library::find(query.modele.trim());
     let mut form = IndicatorForm {
@@ -400,10 +385,9 @@ const NAME_TAKEN: &str = "Un autre indicateur de ce produit porte déjà ce nom.
 
 pub async fn create(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let mut errors = FieldErrors::new();
     match form.parse(&objectives) {
@@ -601,10 +585,9 @@ async fn indicator_page(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let i = indicator(&state, &sheet, id).await?;
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let form = IndicatorForm::from_indicator(&i);
@@ -647,11 +630,10 @@ fn input_of(i: &Indicator) -> db::IndicatorInput {
 
 pub async fn update(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(mut form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let before = indicator(&state, &sheet, id).await?;
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let mut errors = FieldErrors::new();
@@ -772,11 +754,10 @@ fn measurement_changes(
 
 pub async fn add_measurement(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<MeasurementForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let i = indicator(&state, &sheet, id).await?;
     let (point, comment) = match form.parse(today()) {
         Ok(parsed) => parsed,
@@ -879,10 +860,9 @@ fn measurement_page(
 
 pub async fn measurement_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
     let form = MeasurementForm {
         date: m.date.to_string(),
@@ -897,11 +877,10 @@ pub async fn measurement_form(
 
 pub async fn update_measurement(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
     Form(form): Form<MeasurementForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
     let (point, comment) = match form.parse(today()) {
         Ok(parsed) => parsed,
@@ -919,18 +898,17 @@ pub async fn update_measurement(
         return render(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
     let mut tx = state.db.begin().await?;
-    match db::update_measurement(&mut tx, id, mid, point, &comment).await {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("measurements_one_per_date") => {
-            drop(tx);
-            let mut errors = FieldErrors::new();
-            errors.insert("date", "Une autre mesure existe déjà à cette date : modifiez-la plutôt, ou choisissez une autre date.".into());
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                measurement_page(sheet, &i, mid, form, errors),
-            );
-        }
-        Err(e) => return Err(e.into()),
+    let updated = db::update_measurement(&mut tx, id, mid, point, &comment)
+        .await
+        .unless_violates("measurements_one_per_date")?;
+    if updated.is_none() {
+        drop(tx);
+        let mut errors = FieldErrors::new();
+        errors.insert("date", "Une autre mesure existe déjà à cette date : modifiez-la plutôt, ou choisissez une autre date.".into());
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            measurement_page(sheet, &i, mid, form, errors),
+        );
     }
     let changes = measurement_changes(
         &i.name,
@@ -956,35 +934,28 @@ pub async fn update_measurement(
 
 pub async fn confirm_delete_measurement(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
-    let (slug, name) = sheet.names();
-    let page = ConfirmDeletePage {
-        layout: sheet.viewer.layout.in_section("produits"),
-        title: "Supprimer une mesure".into(),
-        explanation: format!(
+    sheet.confirm(
+        "Supprimer une mesure",
+        format!(
             "La mesure du {} ({}) de « {} » sera supprimée. La suppression est inscrite dans l’historique du produit.",
             filters::date_short(m.date),
             format_value(m.value, &i.unit),
             i.name
         ),
-        action: format!("/produits/{slug}/indicateurs/{id}/mesures/{mid}/supprimer"),
-        cancel: format!("/produits/{slug}/indicateurs/{id}"),
-        slug,
-        name,
-    };
-    Ok(Html(page.render()?))
+        &format!("/indicateurs/{id}/mesures/{mid}/supprimer"),
+        &format!("/indicateurs/{id}"),
+    )
 }
 
 pub async fn delete_measurement(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
     let mut tx = state.db.begin().await?;
     db::delete_measurement(&mut tx, id, mid).await?;
@@ -1016,8 +987,7 @@ pub async fn delete_measurement(
 
 // ---- Library ----
 
-pub async fn library_page(sheet: ProductSheet) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
+pub async fn library_page(EditSheet(sheet): EditSheet) -> AppResult<Html<String>> {
     let typology = sheet.product.input.typology;
     let (slug, name) = sheet.names();
     let page = LibraryPage {
@@ -1131,10 +1101,9 @@ async fn import_page(
 
 pub async fn import_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Query(query): Query<ImportQuery>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let only = only(&state, &sheet, &query).await?;
     Ok(Html(
         import_page(&state, sheet, only.as_ref(), None)
@@ -1175,11 +1144,10 @@ async fn uploaded(mut multipart: Multipart) -> AppResult<Result<Option<String>, 
 
 pub async fn import_preview(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Query(query): Query<ImportQuery>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let only = only(&state, &sheet, &query).await?;
     let content = match uploaded(multipart).await? {
         Ok(Some(content)) => content,
@@ -1276,11 +1244,10 @@ pub struct ConfirmForm {
 /// Imports the valid lines, all in one transaction: if any fails, none is saved.
 pub async fn import_commit(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Query(query): Query<ImportQuery>,
     Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let only = only(&state, &sheet, &query).await?;
     let lines = csv_io::read(&form.content).map_err(AppError::BadRequest)?;
     let indicators = db::indicators(&state.db, sheet.product.id, None).await?;

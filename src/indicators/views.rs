@@ -90,18 +90,6 @@ pub struct ObjectiveFormPage {
     pub errors: FieldErrors,
 }
 
-#[derive(Template)]
-#[template(path = "indicators/confirm_delete.html")]
-pub struct ConfirmDeletePage {
-    pub layout: Layout,
-    pub slug: String,
-    pub name: String,
-    pub title: String,
-    pub explanation: String,
-    pub action: String,
-    pub cancel: String,
-}
-
 pub struct KindChoice {
     pub value: &'static str,
     pub label: &'static str,

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::{Router, response::Html, routing::get};
 
-use crate::{app::AppState, auth::MaybeViewer, error::AppResult, web::Layout};
+use crate::{auth::MaybeViewer, error::AppResult, state::AppState, web::Layout};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -14,13 +14,14 @@ use axum::{
 use chrono::NaiveDate;
 
 use crate::{
-    app::AppState,
     auth::{Viewer, model::Role},
     error::AppResult,
     products::{self, model::Typology},
+    state::AppState,
     web::{Choice, Layout, Query, csv::CsvWriter},
 };
 
+use crate::web::filters::today;
 use model::{Column, DashboardQuery, Filters, Selection};
 
 pub fn router() -> Router<AppState> {
@@ -71,10 +72,6 @@ struct DashboardPage {
     timeline_url: String,
     filtered: bool,
     can_create: bool,
-}
-
-fn today() -> NaiveDate {
-    crate::web::filters::today()
 }
 
 /// Every product with its vision and indicator statuses: a fixed number of queries.

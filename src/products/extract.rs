@@ -3,16 +3,18 @@
 
 use std::collections::HashMap;
 
+use askama::Template;
 use axum::{
     extract::FromRequestParts,
     http::{Method, StatusCode, request::Parts},
+    response::Html,
 };
 
 use crate::{
-    app::AppState,
     auth::{Viewer, model::Role},
     error::{AppError, AppResult},
-    web::Path,
+    state::AppState,
+    web::{Path, confirm::ConfirmPage},
 };
 
 use super::db::{self, Product};
@@ -25,14 +27,6 @@ pub struct ProductSheet {
 }
 
 impl ProductSheet {
-    pub fn require_edit(&self) -> AppResult<()> {
-        if self.can_edit {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// (slug, name) of the product, for page headers and breadcrumbs.
     pub fn names(&self) -> (String, String) {
         (
@@ -44,6 +38,29 @@ impl ProductSheet {
     /// Queues a message for the next page.
     pub async fn flash(&self, message: crate::web::Flash) -> AppResult<()> {
         self.viewer.flash(message).await
+    }
+
+    /// The page confirming a destructive action: `action` and `back` are paths under the
+    /// product's address (`/objectifs/{id}/supprimer`, `/indicateurs`).
+    pub fn confirm(
+        self,
+        title: &str,
+        explanation: String,
+        action: &str,
+        back: &str,
+    ) -> AppResult<Html<String>> {
+        let (slug, name) = self.names();
+        let (action, cancel) = (self.url(action), self.url(back));
+        let page = ConfirmPage {
+            layout: self.viewer.layout.in_section("produits"),
+            title: title.into(),
+            explanation,
+            action,
+            cancel,
+            slug,
+            name,
+        };
+        Ok(Html(page.render()?))
     }
 
     /// `/produits/{slug}` followed by `rest`.
@@ -94,5 +111,25 @@ impl FromRequestParts<AppState> for ProductSheet {
             product,
             can_edit,
         })
+    }
+}
+
+/// A `ProductSheet` the viewer may edit; 403 otherwise. Every handler that writes to a product
+/// (or shows a form that does) takes one, so that forgetting the check is a type error.
+pub struct EditSheet(pub ProductSheet);
+
+impl FromRequestParts<AppState> for EditSheet {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let sheet = ProductSheet::from_request_parts(parts, state).await?;
+        if sheet.can_edit {
+            Ok(Self(sheet))
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }

@@ -11,10 +11,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     audit::{self, Action, FieldChange},
     auth::{Viewer, model::Role},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ResultExt},
+    state::AppState,
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Query,
@@ -25,22 +25,19 @@ use crate::{
 
 use super::{
     db,
-    extract::ProductSheet,
+    extract::{EditSheet, ProductSheet},
     model::{
         Decision, PhaseChangeInput, PhaseForm, ProductForm, ProductInput, RefItem, Rgaa, Typology,
     },
     views::*,
 };
+use crate::web::filters::today;
 
 const ENTITY: &str = "product";
 /// The first entry of every product's phase history.
 pub const REGISTERED: &str = "Produit enregistré dans Boussole.";
 const SLUG_TAKEN: &str =
     "Cet identifiant d’adresse est déjà utilisé par un autre produit : choisissez-en un autre.";
-
-fn today() -> chrono::NaiveDate {
-    crate::web::filters::today()
-}
 
 #[allow(clippy::too_many_arguments)]
 fn form_page(
@@ -174,8 +171,11 @@ pub async fn create(
         } else if db::slug_taken(&state.db, &input.slug, None).await? {
             errors.insert("slug", SLUG_TAKEN.into());
         } else {
-            match insert_product(&state, &viewer, input, phase, &directions).await {
-                Ok(()) => {
+            match insert_product(&state, &viewer, input, phase, &directions)
+                .await
+                .unless_violates("products_slug_key")?
+            {
+                Some(()) => {
                     viewer
                         .flash(Flash::success(format!(
                             "Le produit « {} » a été créé.",
@@ -184,12 +184,9 @@ pub async fn create(
                         .await?;
                     return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
                 }
-                Err(AppError::Database(sqlx::Error::Database(e)))
-                    if e.constraint() == Some("products_slug_key") =>
-                {
+                None => {
                     errors.insert("slug", SLUG_TAKEN.into());
                 }
-                Err(e) => return Err(e),
             }
         }
     }
@@ -367,9 +364,8 @@ pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let directions = db::directions(&state.db).await?;
     let form = ProductForm::from_input(&sheet.product.input, sheet.product.version);
     let (action, cancel) = (sheet.url("/modifier"), sheet.url(""));
@@ -389,10 +385,9 @@ pub async fn edit_form(
 
 pub async fn update(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(mut form): Form<ProductForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let directions = db::directions(&state.db).await?;
     let before = &sheet.product;
     let title = format!("Modifier « {} »", before.input.name);
@@ -419,14 +414,12 @@ pub async fn update(
                 return Ok(Redirect::to(&sheet.url("")).into_response());
             }
             let mut tx = state.db.begin().await?;
-            let updated = db::update(&mut tx, before.id, sent_version, &input).await;
-            let updated = match updated {
-                Err(sqlx::Error::Database(e)) if e.constraint() == Some("products_slug_key") => {
-                    errors.insert("slug", SLUG_TAKEN.into());
-                    None
-                }
-                other => Some(other?),
-            };
+            let updated = db::update(&mut tx, before.id, sent_version, &input)
+                .await
+                .unless_violates("products_slug_key")?;
+            if updated.is_none() {
+                errors.insert("slug", SLUG_TAKEN.into());
+            }
             if let Some(rows) = updated {
                 if conflict::is_stale(rows) {
                     drop(tx);
@@ -513,8 +506,7 @@ async fn conflict_page(
     render(StatusCode::CONFLICT, page)
 }
 
-pub async fn archive_confirm(sheet: ProductSheet) -> AppResult<Response> {
-    sheet.require_edit()?;
+pub async fn archive_confirm(EditSheet(sheet): EditSheet) -> AppResult<Response> {
     if sheet.product.archived {
         return Ok(Redirect::to(&sheet.url("")).into_response());
     }
@@ -531,7 +523,6 @@ async fn set_archived(
     sheet: &ProductSheet,
     archived: bool,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let mut tx = state.db.begin().await?;
     if db::set_archived(&mut tx, sheet.product.id, archived).await? == 1 {
         let (action, change) = if archived {
@@ -566,11 +557,17 @@ async fn set_archived(
     Ok(Redirect::to(&sheet.url("")).into_response())
 }
 
-pub async fn archive(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+pub async fn archive(
+    State(state): State<AppState>,
+    EditSheet(sheet): EditSheet,
+) -> AppResult<Response> {
     set_archived(&state, &sheet, true).await
 }
 
-pub async fn restore(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
+pub async fn restore(
+    State(state): State<AppState>,
+    EditSheet(sheet): EditSheet,
+) -> AppResult<Response> {
     set_archived(&state, &sheet, false).await
 }
 
@@ -607,9 +604,8 @@ async fn phase_page(
 
 pub async fn phase_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let form = PhaseForm {
         changed_on: today().to_string(),
         ..Default::default()
@@ -623,10 +619,9 @@ pub async fn phase_form(
 
 pub async fn change_phase(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<PhaseForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let phases = db::phases(&state.db).await?;
     let p = &sheet.product;
     match form.parse(&phases, p.phase_id, p.phase_since, today()) {
@@ -748,10 +743,9 @@ pub struct MemberForm {
 
 pub async fn add_member(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let user_id = Uuid::parse_str(form.user_id.trim()).ok();
     let mut tx = state.db.begin().await?;
     let added = match user_id {
@@ -795,10 +789,9 @@ pub async fn add_member(
 
 pub async fn remove_member(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let user_id = Uuid::parse_str(form.user_id.trim()).map_err(|_| AppError::NotFound)?;
     let mut tx = state.db.begin().await?;
     let name = db::remove_member(&mut tx, sheet.product.id, user_id)

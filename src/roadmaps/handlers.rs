@@ -6,19 +6,22 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     audit::{self, Action, FieldChange, model::subject},
     auth::extract::session_error,
     error::{AppError, AppResult},
-    indicators::{self, db::Objective, views::ConfirmDeletePage},
-    products::{self, extract::ProductSheet},
+    indicators::{self, db::Objective},
+    products::{
+        self,
+        extract::{EditSheet, ProductSheet},
+    },
+    state::AppState,
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Path, Query, conflict::Conflict, filters,
@@ -38,15 +41,12 @@ use super::{
     },
     views::*,
 };
+use crate::web::filters::today;
 
 const ROADMAP: &str = "roadmap";
 /// Requests per minute and client address on public links.
 pub const PUBLIC_RATE_LIMIT: i32 = 60;
 const NEW_LINK_KEY: &str = "share_url";
-
-fn today() -> NaiveDate {
-    crate::web::filters::today()
-}
 
 async fn roadmap(
     state: &AppState,
@@ -123,10 +123,9 @@ pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppRes
 
 pub async fn create(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let form = RoadmapForm::from_pairs(&pairs);
     let input = match form.parse(&[]) {
         Ok(input) => input,
@@ -422,10 +421,9 @@ fn roadmap_form_page(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let form = RoadmapForm {
@@ -447,11 +445,10 @@ pub async fn edit_form(
 
 pub async fn update(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, before) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let mut form = RoadmapForm::from_pairs(&pairs);
@@ -590,10 +587,9 @@ fn initiative_page(
 
 pub async fn new_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let form = InitiativeForm {
@@ -616,7 +612,6 @@ async fn save_initiative(
     item: Option<Uuid>,
     mut form: InitiativeForm,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let existing = match item {
@@ -731,7 +726,7 @@ async fn save_initiative(
 
 pub async fn create_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<InitiativeForm>,
 ) -> AppResult<Response> {
@@ -740,10 +735,9 @@ pub async fn create_initiative(
 
 pub async fn edit_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let i = db::initiatives(&state.db, id)
@@ -768,7 +762,7 @@ pub async fn edit_initiative(
 
 pub async fn update_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
     Form(form): Form<InitiativeForm>,
 ) -> AppResult<Response> {
@@ -833,10 +827,9 @@ fn risk_page(
 
 pub async fn new_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let form = RiskForm {
         kind: RiskKind::Risk.code().into(),
@@ -876,7 +869,6 @@ async fn save_risk(
     item: Option<Uuid>,
     mut form: RiskForm,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(state, &sheet, id).await?;
     let existing = match item {
         Some(rid) => Some(
@@ -969,7 +961,7 @@ async fn save_risk(
 
 pub async fn create_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
@@ -978,10 +970,9 @@ pub async fn create_risk(
 
 pub async fn edit_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let risk = db::risks(&state.db, id)
         .await?
@@ -1004,63 +995,40 @@ pub async fn edit_risk(
 
 pub async fn update_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
     save_risk(&state, sheet, id, Some(rid), form).await
 }
 
-fn confirm_page(
-    sheet: ProductSheet,
-    title: &str,
-    explanation: String,
-    action: String,
-    cancel: String,
-) -> ConfirmDeletePage {
-    let (slug, name) = sheet.names();
-    ConfirmDeletePage {
-        layout: sheet.viewer.layout.in_section("produits"),
-        slug,
-        name,
-        title: title.into(),
-        explanation,
-        action,
-        cancel,
-    }
-}
-
 pub async fn confirm_delete_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let i = db::initiatives(&state.db, roadmap(&state, &sheet, id).await?.1.id)
         .await?
         .into_iter()
         .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
-    let base = sheet.url(&format!("/roadmaps/{id}"));
-    let page = confirm_page(
-        sheet,
+    let base = format!("/roadmaps/{id}");
+    sheet.confirm(
         "Supprimer l’initiative",
         format!(
             "L’initiative « {} » sera supprimée de la roadmap. La suppression est inscrite dans l’historique du produit.",
             i.title
         ),
-        format!("{base}/initiatives/{iid}/supprimer"),
-        base,
-    );
-    Ok(Html(page.render()?))
+        &format!("{base}/initiatives/{iid}/supprimer"),
+        &base,
+    )
 }
 
 pub async fn delete_initiative(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let i = db::initiatives(&state.db, r.id)
         .await?
@@ -1092,35 +1060,31 @@ pub async fn delete_initiative(
 
 pub async fn confirm_delete_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let x = db::risks(&state.db, roadmap(&state, &sheet, id).await?.1.id)
         .await?
         .into_iter()
         .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
-    let base = sheet.url(&format!("/roadmaps/{id}"));
-    let page = confirm_page(
-        sheet,
+    let base = format!("/roadmaps/{id}");
+    sheet.confirm(
         "Supprimer une dépendance ou un risque",
         format!(
             "« {} » sera supprimé. La suppression est inscrite dans l’historique du produit.",
             short_description(&x.description)
         ),
-        format!("{base}/risques/{rid}/supprimer"),
-        base,
-    );
-    Ok(Html(page.render()?))
+        &format!("{base}/risques/{rid}/supprimer"),
+        &base,
+    )
 }
 
 pub async fn delete_risk(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let x = db::risks(&state.db, r.id)
         .await?
@@ -1196,11 +1160,10 @@ fn link_shows(vision: bool, indicators: bool, contact: bool) -> String {
 
 pub async fn create_link(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<ShareForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (all, r) = roadmap(&state, &sheet, id).await?;
     let max = db::share_max_days(&state.db).await?;
     let days = match form.days.trim().parse::<i64>() {
@@ -1233,10 +1196,9 @@ pub async fn create_link(
 /// A new link with the settings of an earlier one (whose address, shown once, may be lost).
 pub async fn renew_link(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let link = db::links(&state.db, sheet.product.id)
         .await?
@@ -1345,39 +1307,35 @@ async fn issue_link(
 
 pub async fn confirm_revoke(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let link = db::links(&state.db, sheet.product.id)
         .await?
         .into_iter()
         .find(|l| l.id == lid)
         .ok_or(AppError::NotFound)?;
-    let base = sheet.url(&format!("/roadmaps/{id}"));
+    let base = format!("/roadmaps/{id}");
     let label = if link.label.is_empty() {
         "sans libellé".to_owned()
     } else {
         link.label
     };
-    let page = confirm_page(
-        sheet,
+    sheet.confirm(
         "Révoquer le lien de partage",
         format!(
             "Le lien « {label} » cessera immédiatement de fonctionner pour tous ceux qui l’ont reçu. Cette action est définitive."
         ),
-        format!("{base}/partages/{lid}/revoquer"),
-        base,
-    );
-    Ok(Html(page.render()?))
+        &format!("{base}/partages/{lid}/revoquer"),
+        &base,
+    )
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let mut tx = state.db.begin().await?;
     let label = db::revoke_link(&mut tx, sheet.product.id, lid)
         .await?

@@ -11,11 +11,10 @@ use axum::{
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     audit::{self, Action, Field, FieldChange, model::subject},
-    error::{AppError, AppResult},
-    indicators::views::ConfirmDeletePage,
-    products::extract::ProductSheet,
+    error::{AppError, AppResult, ResultExt},
+    products::extract::{EditSheet, ProductSheet},
+    state::AppState,
     web::render,
     web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict, csv::CsvWriter},
 };
@@ -224,10 +223,9 @@ fn matrix_fields(
 
 pub async fn save_matrix(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let product_id = sheet.product.id;
     let people = db::people(&state.db, product_id).await?;
     let activities = db::activities(&state.db, product_id).await?;
@@ -346,9 +344,8 @@ fn person_page(
 
 pub async fn new_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let accounts = db::linkable_accounts(&state.db).await?;
     Ok(Html(
         person_page(
@@ -394,7 +391,6 @@ async fn save_person(
     id: Option<Uuid>,
     form: PersonForm,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let existing = match id {
         Some(id) => Some(
             db::people(&state.db, sheet.product.id)
@@ -417,9 +413,11 @@ async fn save_person(
         }
     };
     let mut tx = state.db.begin().await?;
-    let saved = match db::save_person(&mut tx, sheet.product.id, id, &person).await {
-        Ok(saved) => saved,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("people_product_user_key") => {
+    let saved = db::save_person(&mut tx, sheet.product.id, id, &person)
+        .await
+        .unless_violates("people_product_user_key")?;
+    let Some(saved) = saved else {
+        {
             drop(tx);
             let mut errors = FieldErrors::new();
             errors.insert(
@@ -431,7 +429,6 @@ async fn save_person(
                 person_page(sheet, &accounts, id, form, errors),
             );
         }
-        Err(e) => return Err(e.into()),
     };
     let mut changes = vec![subject("Personne", &person.name)];
     changes.extend(audit::model::diff(
@@ -457,7 +454,7 @@ async fn save_person(
 
 pub async fn create_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
     save_person(&state, sheet, None, form).await
@@ -465,10 +462,9 @@ pub async fn create_person(
 
 pub async fn edit_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let p = db::people(&state.db, sheet.product.id)
         .await?
         .into_iter()
@@ -489,61 +485,39 @@ pub async fn edit_person(
 
 pub async fn update_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
     save_person(&state, sheet, Some(id), form).await
 }
 
-fn confirm(
-    sheet: ProductSheet,
-    title: &str,
-    explanation: String,
-    action: String,
-) -> ConfirmDeletePage {
-    let (slug, name) = sheet.names();
-    ConfirmDeletePage {
-        layout: sheet.viewer.layout.in_section("produits"),
-        cancel: format!("/produits/{slug}/roles"),
-        slug,
-        name,
-        title: title.into(),
-        explanation,
-        action,
-    }
-}
-
 pub async fn confirm_delete_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let p = db::people(&state.db, sheet.product.id)
         .await?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
-    let action = sheet.url(&format!("/roles/personnes/{id}/supprimer"));
-    let page = confirm(
-        sheet,
+    sheet.confirm(
         "Retirer une personne",
         format!(
             "{} sera retiré·e des personnes du produit, avec ses lettres dans la matrice RACI.",
             p.name
         ),
-        action,
-    );
-    Ok(Html(page.render()?))
+        &format!("/roles/personnes/{id}/supprimer"),
+        "/roles",
+    )
 }
 
 pub async fn delete_person(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let p = db::people(&state.db, sheet.product.id)
         .await?
         .into_iter()
@@ -590,8 +564,7 @@ fn activity_name(raw: &str) -> Result<String, String> {
 
 /// The page adding an activity: apart from the matrix, so that letters typed there and not
 /// yet saved are never dropped by it.
-pub async fn new_activity_form(sheet: ProductSheet) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
+pub async fn new_activity_form(EditSheet(sheet): EditSheet) -> AppResult<Html<String>> {
     let (slug, name) = sheet.names();
     Ok(Html(
         ActivityFormPage {
@@ -608,10 +581,9 @@ pub async fn new_activity_form(sheet: ProductSheet) -> AppResult<Html<String>> {
 
 pub async fn add_activity(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<ActivityForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let name = match activity_name(&form.name) {
         Ok(name) => name,
         Err(message) => {
@@ -662,10 +634,9 @@ async fn activity(
 
 pub async fn edit_activity(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, a) = activity(&state, &sheet, id).await?;
     let (slug, name) = sheet.names();
     Ok(Html(
@@ -683,11 +654,10 @@ pub async fn edit_activity(
 
 pub async fn rename_activity(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<ActivityForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, before) = activity(&state, &sheet, id).await?;
     let name = match activity_name(&form.name) {
         Ok(name) => name,
@@ -736,7 +706,6 @@ async fn move_activity(
     id: Uuid,
     up: bool,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (all, _) = activity(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|a| a.id).collect();
     if crate::web::shift(&mut ids, id, up) {
@@ -749,7 +718,7 @@ async fn move_activity(
 
 pub async fn activity_up(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     move_activity(&state, &sheet, id, true).await
@@ -757,7 +726,7 @@ pub async fn activity_up(
 
 pub async fn activity_down(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     move_activity(&state, &sheet, id, false).await
@@ -765,32 +734,26 @@ pub async fn activity_down(
 
 pub async fn confirm_delete_activity(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let (_, a) = activity(&state, &sheet, id).await?;
-    let action = sheet.url(&format!("/roles/activites/{id}/supprimer"));
-    Ok(Html(
-        confirm(
-            sheet,
-            "Supprimer l’activité",
-            format!(
-                "L’activité « {} » et ses lettres seront supprimées de la matrice.",
-                a.name
-            ),
-            action,
-        )
-        .render()?,
-    ))
+    sheet.confirm(
+        "Supprimer l’activité",
+        format!(
+            "L’activité « {} » et ses lettres seront supprimées de la matrice.",
+            a.name
+        ),
+        &format!("/roles/activites/{id}/supprimer"),
+        "/roles",
+    )
 }
 
 pub async fn delete_activity(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let (_, a) = activity(&state, &sheet, id).await?;
     let mut tx = state.db.begin().await?;
     db::delete_activity(&mut tx, sheet.product.id, id).await?;

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
     audit::{self, Action, FieldChange},
     error::{AppError, AppResult},
-    products::extract::ProductSheet,
+    products::extract::{EditSheet, ProductSheet},
+    state::AppState,
     web::{FieldErrors, Flash, Form, Query, conflict::Conflict, filters},
 };
 
@@ -75,9 +75,8 @@ async fn form_page(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
 ) -> AppResult<Html<String>> {
-    sheet.require_edit()?;
     let vision = db::find(&state.db, sheet.product.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -110,10 +109,9 @@ fn names(ids: &[Uuid], accounts: &[db::Contributor]) -> String {
 
 pub async fn save(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<VisionForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let accounts = db::people(&state.db, sheet.product.id).await?;
     let known: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
     let ids = form.contributor_ids(&known);
@@ -237,8 +235,10 @@ pub async fn save(
     Ok(Redirect::to(&sheet.url("#vision")).into_response())
 }
 
-pub async fn review(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
-    sheet.require_edit()?;
+pub async fn review(
+    State(state): State<AppState>,
+    EditSheet(sheet): EditSheet,
+) -> AppResult<Response> {
     let vision = db::find(&state.db, sheet.product.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -383,10 +383,9 @@ pub struct RestoreForm {
 
 pub async fn restore(
     State(state): State<AppState>,
-    sheet: ProductSheet,
+    EditSheet(sheet): EditSheet,
     Form(form): Form<RestoreForm>,
 ) -> AppResult<Response> {
-    sheet.require_edit()?;
     let product_id = sheet.product.id;
     let number = form
         .number

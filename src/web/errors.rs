@@ -13,7 +13,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use crate::{app::AppState, error::ErrorDetail};
+use crate::{error::ErrorDetail, state::AppState};
 
 use super::Layout;
 

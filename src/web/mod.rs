@@ -1,6 +1,7 @@
 //! Web plumbing shared by every domain: extractors, the page layout, flash messages, error pages,
 //! security headers and French formatting.
 
+pub mod confirm;
 pub mod conflict;
 pub mod csv;
 pub mod errors;

@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
@@ -153,7 +153,7 @@ pub async fn form_bodies_only(request: Request, next: Next) -> Response {
         None => {
             // No type: acceptable only when there is nothing to read.
             let (parts, body) = request.into_parts();
-            match axum::body::to_bytes(body, crate::app::BODY_LIMIT).await {
+            match axum::body::to_bytes(body, crate::state::BODY_LIMIT).await {
                 Ok(bytes) if bytes.is_empty() => {
                     next.run(Request::from_parts(parts, axum::body::Body::empty()))
                         .await

@@ -167,8 +167,9 @@ impl Crawl {
             .sources
             .iter()
             .find_map(|(what, html)| {
-                let url = what.split(' ').nth(1)?;
-                (url.contains("/roadmaps/") && html.contains("Créer le lien"))
+                // A roadmap the editor may share (the admin's crawl sees every product's).
+                let (who, url) = what.split_once(' ')?;
+                (who == "Editor" && url.contains("/roadmaps/") && html.contains("Créer le lien"))
                     .then(|| url.to_owned())
             })
             .expect("the editor's crawl visits a roadmap page with its share form");
