@@ -22,9 +22,11 @@ from (select product_id, user_id from product_members
 join users u on u.id = a.user_id
 where not exists (select 1 from people p where p.product_id = a.product_id and p.user_id = a.user_id);
 
+-- Only accounts that can still edit keep the right (deactivated accounts and readers do not).
 update people p set can_edit = true
-from product_members m
-where m.product_id = p.product_id and m.user_id = p.user_id;
+from product_members m join users u on u.id = m.user_id
+where m.product_id = p.product_id and m.user_id = p.user_id
+  and u.active and u.role in ('editor', 'admin');
 
 create table vision_credits (
     product_id uuid not null references products (id),

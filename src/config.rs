@@ -229,6 +229,8 @@ mod tests {
     #[test]
     fn debug_output_hides_the_database_password() {
         let c = config(&[("DATABASE_URL", "postgres://u:secret@h/db")]).unwrap();
-        assert!(!format!("{c:?}").contains("secret"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains(r#"database_url: "[redacted]""#), "{shown}");
     }
 }

@@ -1001,6 +1001,8 @@ async fn members_and_vision_contributors_become_people_of_the_product(db: PgPool
            ('00000000-0000-0000-0000-0000000000a1', 'marie@x.fr', 'Marie', 'editor', 'x'),
            ('00000000-0000-0000-0000-0000000000a2', 'paul@x.fr', 'Paul', 'editor', 'x'),
            ('00000000-0000-0000-0000-0000000000a3', 'jean@x.fr', 'Jean', 'reader', 'x');
+         insert into users (id, email, display_name, role, password_hash, active) values
+           ('00000000-0000-0000-0000-0000000000a4', 'luc@x.fr', 'Luc', 'editor', 'x', false);
          insert into directions (name, position) values ('D', 99);
          insert into phases (name, position) values ('P', 99);
          insert into products (id, slug, name, direction_id, typology, phase_id, phase_since)
@@ -1012,7 +1014,8 @@ async fn members_and_vision_contributors_become_people_of_the_product(db: PgPool
             '00000000-0000-0000-0000-0000000000a1');
          insert into product_members (product_id, user_id) values
            ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a1'),
-           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2');
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2'),
+           ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a4');
          insert into vision_contributors (product_id, user_id) values
            ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a2'),
            ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a3');",
@@ -1033,6 +1036,8 @@ async fn members_and_vision_contributors_become_people_of_the_product(db: PgPool
         people,
         [
             ("Jean".to_owned(), "dnum".to_owned(), false),
+            // A deactivated member is listed, without the right to edit.
+            ("Luc".to_owned(), "dnum".to_owned(), false),
             ("Marie D.".to_owned(), "metier".to_owned(), true),
             ("Paul".to_owned(), "dnum".to_owned(), true),
         ]

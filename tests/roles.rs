@@ -881,4 +881,41 @@ async fn a_person_linked_to_an_editor_account_may_be_allowed_to_edit_the_sheet(d
     );
     let roles = pm.get(&format!("/produits/{slug}/roles")).await;
     assert!(roles.text("main").contains("Inès Moreau"));
+    // Given again from the « who can edit » page (the person exists: no second one), then
+    // withdrawn by an administrator making her account read-only.
+    let members = pm.get(&format!("/produits/{slug}/membres")).await;
+    let granted = pm
+        .submit(
+            &members,
+            "form[action$='/membres']",
+            &[("user_id", &colleague_user.id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        granted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        granted.text("main")
+    );
+    assert_eq!(colleague.get(&sheet_edit).await.status, StatusCode::OK);
+    let people: i64 = sqlx::query_scalar("select count(*) from people where user_id = $1")
+        .bind(colleague_user.id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(people, 1);
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let changed = admin
+        .post(
+            &format!("/admin/utilisateurs/{}/role", colleague_user.id),
+            &[("role", "reader")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let members = pm.get(&format!("/produits/{slug}/membres")).await;
+    assert!(
+        !members.text("table").contains("Inès"),
+        "{}",
+        members.text("main")
+    );
 }

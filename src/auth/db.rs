@@ -265,27 +265,35 @@ pub async fn count_users(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
         .await
 }
 
-/// Returns whether an account was changed.
+/// Changes the role (returns whether the account exists); a reader loses the right to edit the products whose person they are.
 pub async fn set_role(db: impl PgExecutor<'_>, id: Uuid, role: Role) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "update users set role = $2, updated_at = now() where id = $1",
+    let done = sqlx::query_scalar!(
+        "with changed as (update users set role = $2, updated_at = now() where id = $1 returning id, role),
+              withdrawn as (update people set can_edit = false, updated_at = now()
+                            where user_id in (select id from changed where role = 'reader') and can_edit)
+         select id from changed",
         id,
         role.as_str()
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.is_some())
 }
 
+/// Activates or deactivates an account (returns whether it exists); a deactivated one loses the right to edit products
+/// (given again person by person if it comes back).
 pub async fn set_active(db: impl PgExecutor<'_>, id: Uuid, active: bool) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "update users set active = $2, updated_at = now() where id = $1",
+    let done = sqlx::query_scalar!(
+        "with changed as (update users set active = $2, updated_at = now() where id = $1 returning id, active),
+              withdrawn as (update people set can_edit = false, updated_at = now()
+                            where user_id in (select id from changed where not active) and can_edit)
+         select id from changed",
         id,
         active
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(done.is_some())
 }
 
 pub async fn set_password(

@@ -246,9 +246,9 @@ pub struct Member {
 pub async fn members(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Member>> {
     sqlx::query_as!(
         Member,
-        "select u.id as user_id, p.name, u.email, u.role, u.active
+        "select u.id as user_id, u.display_name as name, u.email, u.role, u.active
          from people p join users u on u.id = p.user_id
-         where p.product_id = $1 and p.can_edit order by p.name collate \"fr-x-icu\"",
+         where p.product_id = $1 and p.can_edit order by u.display_name collate \"fr-x-icu\"",
         product_id
     )
     .fetch_all(db)
@@ -378,13 +378,14 @@ pub async fn name_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<S
         .await
 }
 
-/// The name of a product and the time of its latest change, its own or any in its audit trail.
+/// The name of a product and the time of its latest change, its own or any in its audit trail
+/// (share links aside: creating the link is not a change of what it shows).
 pub async fn name_and_last_change(
     db: impl PgExecutor<'_>,
     id: Uuid,
 ) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
     let row = sqlx::query!(
-        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!"
+        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id and a.entity <> 'share_link' order by a.id desc limit 1)) as "updated_at!"
            from products p where p.id = $1"#,
         id
     )

@@ -49,6 +49,18 @@ impl ProductSheet {
         action: &str,
         back: &str,
     ) -> AppResult<Html<String>> {
+        self.confirm_as("Confirmer la suppression", title, explanation, action, back)
+    }
+
+    /// The same, with the button saying what it does when it does not delete.
+    pub fn confirm_as(
+        self,
+        button: &'static str,
+        title: &str,
+        explanation: String,
+        action: &str,
+        back: &str,
+    ) -> AppResult<Html<String>> {
         let (slug, name) = self.names();
         let (action, cancel) = (self.url(action), self.url(back));
         let page = ConfirmPage {
@@ -57,6 +69,7 @@ impl ProductSheet {
             explanation,
             action,
             cancel,
+            button,
             slug,
             name,
         };

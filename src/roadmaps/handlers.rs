@@ -595,7 +595,12 @@ pub async fn new_initiative(
     let form = InitiativeForm {
         kind: InitiativeKind::Feature.code().into(),
         status: InitiativeStatus::Planned.code().into(),
-        starts_on: r.window.start.to_string(),
+        // Not in the past: a planned initiative starting before today asks for confirmation.
+        starts_on: r
+            .window
+            .start
+            .max(today().min(r.window.last_day()))
+            .to_string(),
         ends_on: r.window.last_day().to_string(),
         version: r.version.to_string(),
         ..Default::default()
@@ -1190,7 +1195,18 @@ pub async fn create_link(
         Some(r.id)
     };
     let label: String = form.label.trim().chars().take(120).collect();
-    issue_link(&state, &sheet, &r, &label, target, days, form.content()).await
+    let what = link_target(&r, target);
+    issue_link(
+        &state,
+        &sheet,
+        &r,
+        what,
+        &label,
+        target,
+        days,
+        form.content(),
+    )
+    .await
 }
 
 /// A new link with the settings of an earlier one (whose address, shown once, may be lost).
@@ -1199,12 +1215,18 @@ pub async fn renew_link(
     EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    let (_, r) = roadmap(&state, &sheet, id).await?;
+    let (all, r) = roadmap(&state, &sheet, id).await?;
     let link = db::links(&state.db, sheet.product.id)
         .await?
         .into_iter()
         .find(|l| l.id == lid)
         .ok_or(AppError::NotFound)?;
+    // The audit names the roadmap the link shows, which may not be the page's.
+    let shown = link
+        .roadmap_id
+        .and_then(|target| all.iter().find(|x| x.id == target))
+        .unwrap_or(&r);
+    let what = link_target(shown, link.roadmap_id);
     let max = db::share_max_days(&state.db).await?;
     let days = (link.expires_at - link.created_at).num_days().clamp(1, max);
     let content = LinkContent {
@@ -1216,6 +1238,7 @@ pub async fn renew_link(
         &state,
         &sheet,
         &r,
+        what,
         &link.label,
         link.roadmap_id,
         days,
@@ -1224,16 +1247,31 @@ pub async fn renew_link(
     .await
 }
 
-/// Creates a link, records it, and shows its address once on the roadmap page.
+/// How the audit trail names what a link shows.
+fn link_target(r: &Roadmap, target: Option<Uuid>) -> String {
+    match target {
+        Some(_) => format!("roadmap {}", r.window.label()),
+        None => "roadmap courante".into(),
+    }
+}
+
+/// Creates a link, records it, and shows its address once on the roadmap page `r`.
+#[allow(clippy::too_many_arguments)]
 async fn issue_link(
     state: &AppState,
     sheet: &ProductSheet,
     r: &Roadmap,
+    what: String,
     label: &str,
     target: Option<Uuid>,
     days: i64,
-    content: LinkContent,
+    mut content: LinkContent,
 ) -> AppResult<Response> {
+    // A contact is one of the product's people (a stale or forged id: no contact).
+    if let Some(contact) = content.contact_id {
+        let people = crate::roles::db::people(&state.db, sheet.product.id).await?;
+        content.contact_id = people.iter().any(|p| p.id == contact).then_some(contact);
+    }
     // 256 random bits, shown once; only the hash is kept.
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -1254,10 +1292,6 @@ async fn issue_link(
         },
     )
     .await?;
-    let what = match target {
-        Some(_) => format!("roadmap {}", r.window.label()),
-        None => "roadmap courante".into(),
-    };
     let changes = [
         subject(
             "Lien",
@@ -1321,7 +1355,8 @@ pub async fn confirm_revoke(
     } else {
         link.label
     };
-    sheet.confirm(
+    sheet.confirm_as(
+        "Révoquer le lien",
         "Révoquer le lien de partage",
         format!(
             "Le lien « {label} » cessera immédiatement de fonctionner pour tous ceux qui l’ont reçu. Cette action est définitive."

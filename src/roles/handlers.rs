@@ -359,7 +359,16 @@ pub async fn new_person(
     ))
 }
 
-fn person_fields(p: &Person) -> Vec<Field> {
+fn person_fields(p: &Person, accounts: &[db::LinkableAccount]) -> Vec<Field> {
+    let account = p
+        .user_id
+        .map(|id| {
+            accounts
+                .iter()
+                .find(|a| a.id == id)
+                .map_or_else(|| "Oui".to_owned(), |a| a.name.clone())
+        })
+        .unwrap_or_else(|| "Non".to_owned());
     vec![
         Field::new("name", "Nom", &p.name),
         Field::new("organisation", "Organisation", &p.organisation),
@@ -372,11 +381,7 @@ fn person_fields(p: &Person) -> Vec<Field> {
         ),
         Field::new("expectations", "Attentes", &p.expectations),
         Field::new("email", "Adresse électronique", &p.email),
-        Field::new(
-            "account",
-            "Compte Boussole",
-            if p.user_id.is_some() { "Oui" } else { "Non" },
-        ),
+        Field::new("account", "Compte Boussole", account),
         Field::new(
             "can_edit",
             "Peut modifier la fiche",
@@ -432,8 +437,10 @@ async fn save_person(
     };
     let mut changes = vec![subject("Personne", &person.name)];
     changes.extend(audit::model::diff(
-        &existing.map(|e| person_fields(&e)).unwrap_or_default(),
-        &person_fields(&person),
+        &existing
+            .map(|e| person_fields(&e, &accounts))
+            .unwrap_or_default(),
+        &person_fields(&person, &accounts),
     ));
     audit::db::record(
         &mut tx,
@@ -505,8 +512,13 @@ pub async fn confirm_delete_person(
     sheet.confirm(
         "Retirer une personne",
         format!(
-            "{} sera retiré·e des personnes du produit, avec ses lettres dans la matrice RACI.",
-            p.name
+            "{} sera retiré·e des personnes du produit, avec ses lettres dans la matrice RACI{}.",
+            p.name,
+            if p.can_edit {
+                " ; son compte ne pourra plus modifier la fiche"
+            } else {
+                ""
+            }
         ),
         &format!("/roles/personnes/{id}/supprimer"),
         "/roles",

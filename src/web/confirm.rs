@@ -18,4 +18,6 @@ pub struct ConfirmPage {
     pub action: String,
     /// Where "Annuler" leads.
     pub cancel: String,
+    /// What the button says (« Confirmer la suppression », « Révoquer le lien »).
+    pub button: &'static str,
 }

@@ -1122,9 +1122,7 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         .await
         .unwrap();
     c.wait()
-        .for_element(Locator::XPath(
-            "//button[text()='Confirmer la suppression']",
-        ))
+        .for_element(Locator::XPath("//button[text()='Révoquer le lien']"))
         .await
         .unwrap()
         .click()
