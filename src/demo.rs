@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::{
-    audit::{self, Action, FieldChange},
+    audit::{self, Action, Entity, FieldChange},
     auth::{
         db,
         model::{self, Role},
@@ -415,7 +415,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
             &mut tx,
             &admin,
             id,
-            "product",
+            Entity::Product,
             id,
             Action::Create,
             &audit::model::created(&input.fields(&directions)),
@@ -457,7 +457,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
                 &mut tx,
                 &admin,
                 id,
-                "product",
+                Entity::Product,
                 id,
                 Action::ChangePhase,
                 &changes,

@@ -6,14 +6,14 @@ use uuid::Uuid;
 
 use crate::auth::model::User;
 
-use super::model::{Action, FieldChange};
+use super::model::{Action, Entity, FieldChange};
 
 /// Records a change; call it inside the transaction that makes the change.
 pub async fn record(
     tx: &mut PgConnection,
     actor: &User,
     product_id: Uuid,
-    entity: &str,
+    entity: Entity,
     entity_id: Uuid,
     action: Action,
     changes: &[FieldChange],
@@ -25,7 +25,7 @@ pub async fn record(
         actor.id,
         actor.display_name,
         product_id,
-        entity,
+        entity.code(),
         entity_id,
         action.code(),
         changes
@@ -72,12 +72,12 @@ pub async fn product_history(
 /// Who last changed an entity, and when: shown on the conflict page.
 pub async fn last_change(
     db: impl PgExecutor<'_>,
-    entity: &str,
+    entity: Entity,
     entity_id: Uuid,
 ) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
     let row = sqlx::query!(
         "select actor_name, at from audit_events where entity = $1 and entity_id = $2 order by id desc limit 1",
-        entity,
+        entity.code(),
         entity_id
     )
     .fetch_optional(db)

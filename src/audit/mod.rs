@@ -4,4 +4,4 @@
 pub mod db;
 pub mod model;
 
-pub use model::{Action, Field, FieldChange};
+pub use model::{Action, Entity, Field, FieldChange};

@@ -59,6 +59,44 @@ pub fn created(fields: &[Field]) -> Vec<FieldChange> {
         .collect()
 }
 
+/// What a change of the audit trail is about (stored as its code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    Product,
+    Member,
+    Vision,
+    Objective,
+    Indicator,
+    Measurement,
+    Roadmap,
+    Initiative,
+    Risk,
+    ShareLink,
+    Person,
+    Activity,
+    Raci,
+}
+
+impl Entity {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Member => "member",
+            Self::Vision => "vision",
+            Self::Objective => "objective",
+            Self::Indicator => "indicator",
+            Self::Measurement => "measurement",
+            Self::Roadmap => "roadmap",
+            Self::Initiative => "initiative",
+            Self::Risk => "risk",
+            Self::ShareLink => "share_link",
+            Self::Person => "person",
+            Self::Activity => "activity",
+            Self::Raci => "raci",
+        }
+    }
+}
+
 /// What happened, for the history sentence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

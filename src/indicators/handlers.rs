@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, FieldChange, model::subject},
+    audit::{self, Action, Entity, FieldChange, model::subject},
     error::{AppError, AppResult, ResultExt},
     products::extract::{EditSheet, ProductSheet},
     state::AppState,
@@ -32,10 +32,6 @@ use super::{
     views::*,
 };
 use crate::web::filters::today;
-
-const INDICATOR: &str = "indicator";
-const OBJECTIVE: &str = "objective";
-const MEASUREMENT: &str = "measurement";
 
 async fn indicator(state: &AppState, sheet: &ProductSheet, id: Uuid) -> AppResult<Indicator> {
     db::indicators(&state.db, sheet.product.id, Some(id))
@@ -111,8 +107,8 @@ pub async fn add_objective(
             );
         }
     };
-    let mut tx = state.db.begin().await?;
-    let id = db::add_objective(&mut tx, sheet.product.id, &title, &description).await?;
+    let mut edit = sheet.begin(&state).await?;
+    let id = db::add_objective(edit.tx(), sheet.product.id, &title, &description).await?;
     let changes = [
         subject("Objectif", &title),
         FieldChange {
@@ -122,21 +118,13 @@ pub async fn add_objective(
             after: description,
         },
     ];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        OBJECTIVE,
-        id,
-        Action::ObjectiveCreate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!("Objectif « {title} » ajouté.")))
+    edit.record(Entity::Objective, id, Action::ObjectiveCreate, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+    edit.finish(
+        Flash::success(format!("Objectif « {title} » ajouté.")),
+        "/indicateurs",
+    )
+    .await
 }
 
 async fn objective(
@@ -207,23 +195,14 @@ pub async fn update_objective(
         &fields(&before.title, &before.description),
         &fields(&title, &description),
     ));
-    let mut tx = state.db.begin().await?;
-    if db::update_objective(&mut tx, sheet.product.id, id, &title, &description).await? == 0 {
+    let mut edit = sheet.begin(&state).await?;
+    if db::update_objective(edit.tx(), sheet.product.id, id, &title, &description).await? == 0 {
         return Err(AppError::NotFound);
     }
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        OBJECTIVE,
-        id,
-        Action::ObjectiveUpdate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet.flash(Flash::success("Objectif enregistré.")).await?;
-    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+    edit.record(Entity::Objective, id, Action::ObjectiveUpdate, &changes)
+        .await?;
+    edit.finish(Flash::success("Objectif enregistré."), "/indicateurs")
+        .await
 }
 
 pub async fn confirm_delete_objective(
@@ -249,8 +228,8 @@ pub async fn delete_objective(
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     let (_, o) = objective(&state, &sheet, id).await?;
-    let mut tx = state.db.begin().await?;
-    db::delete_objective(&mut tx, sheet.product.id, id).await?;
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_objective(edit.tx(), sheet.product.id, id).await?;
     let changes = [
         subject("Objectif", &o.title),
         FieldChange {
@@ -260,24 +239,13 @@ pub async fn delete_objective(
             after: String::new(),
         },
     ];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        OBJECTIVE,
-        id,
-        Action::ObjectiveDelete,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "Objectif « {} » supprimé.",
-            o.title
-        )))
+    edit.record(Entity::Objective, id, Action::ObjectiveDelete, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
+    edit.finish(
+        Flash::success(format!("Objectif « {} » supprimé.", o.title)),
+        "/indicateurs",
+    )
+    .await
 }
 
 async fn move_objective(
@@ -289,9 +257,9 @@ async fn move_objective(
     let (all, _) = objective(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|o| o.id).collect();
     if crate::web::shift(&mut ids, id, up) {
-        let mut tx = state.db.begin().await?;
-        db::reorder_objectives(&mut tx, &ids).await?;
-        tx.commit().await?;
+        let mut edit = sheet.begin(state).await?;
+        db::reorder_objectives(edit.tx(), &ids).await?;
+        edit.commit().await?;
     }
     Ok(Redirect::to(&sheet.url("/indicateurs")).into_response())
 }
@@ -393,31 +361,22 @@ pub async fn create(
     match form.parse(&objectives) {
         Err(e) => errors = e,
         Ok(input) => {
-            let mut tx = state.db.begin().await?;
-            match db::insert_indicator(&mut tx, sheet.product.id, &input).await {
+            let mut edit = sheet.begin(&state).await?;
+            match db::insert_indicator(edit.tx(), sheet.product.id, &input).await {
                 Ok(id) => {
                     let mut changes = vec![subject("Indicateur", &input.name)];
                     changes.extend(audit::model::created(&input.fields(&objectives)));
-                    audit::db::record(
-                        &mut tx,
-                        &sheet.viewer.user,
-                        sheet.product.id,
-                        INDICATOR,
-                        id,
-                        Action::IndicatorCreate,
-                        &changes,
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    sheet
-                        .flash(Flash::success(format!(
-                            "Indicateur « {} » créé : saisissez ses mesures.",
-                            input.name
-                        )))
+                    edit.record(Entity::Indicator, id, Action::IndicatorCreate, &changes)
                         .await?;
-                    return Ok(
-                        Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
-                    );
+                    return edit
+                        .finish(
+                            Flash::success(format!(
+                                "Indicateur « {} » créé : saisissez ses mesures.",
+                                input.name
+                            )),
+                            &format!("/indicateurs/{id}"),
+                        )
+                        .await;
                 }
                 Err(e) if name_taken(&e) => {
                     errors.insert("name", NAME_TAKEN.into());
@@ -652,12 +611,12 @@ pub async fn update(
                     .await?;
                 return Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response());
             }
-            let mut tx = state.db.begin().await?;
-            match db::update_indicator(&mut tx, sheet.product.id, id, sent, &input).await {
+            let mut edit = sheet.begin(&state).await?;
+            match db::update_indicator(edit.tx(), sheet.product.id, id, sent, &input).await {
                 Ok(0) => {
-                    drop(tx);
+                    drop(edit);
                     let fresh = indicator(&state, &sheet, id).await?;
-                    let last = audit::db::last_change(&state.db, INDICATOR, id).await?;
+                    let last = audit::db::last_change(&state.db, Entity::Indicator, id).await?;
                     conflict = Some(Conflict::new(
                         &input_of(&fresh).fields(&objectives),
                         &input.fields(&objectives),
@@ -668,23 +627,14 @@ pub async fn update(
                 Ok(_) => {
                     let mut all = vec![subject("Indicateur", &input.name)];
                     all.extend(changes);
-                    audit::db::record(
-                        &mut tx,
-                        &sheet.viewer.user,
-                        sheet.product.id,
-                        INDICATOR,
-                        id,
-                        Action::IndicatorUpdate,
-                        &all,
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    sheet
-                        .flash(Flash::success("Indicateur enregistré."))
+                    edit.record(Entity::Indicator, id, Action::IndicatorUpdate, &all)
                         .await?;
-                    return Ok(
-                        Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response()
-                    );
+                    return edit
+                        .finish(
+                            Flash::success("Indicateur enregistré."),
+                            &format!("/indicateurs/{id}"),
+                        )
+                        .await;
                 }
                 Err(e) if name_taken(&e) => {
                     errors.insert("name", NAME_TAKEN.into());
@@ -786,8 +736,8 @@ pub async fn add_measurement(
             indicator_page(&state, sheet, i, form, FieldErrors::new(), Some(replace)).await?,
         );
     }
-    let mut tx = state.db.begin().await?;
-    let previous = db::upsert_measurement(&mut tx, id, point, &comment).await?;
+    let mut edit = sheet.begin(&state).await?;
+    let previous = db::upsert_measurement(edit.tx(), id, point, &comment).await?;
     let action = if previous.is_some() {
         Action::MeasurementUpdate
     } else {
@@ -800,24 +750,16 @@ pub async fn add_measurement(
         previous.as_ref().map(|(v, c)| (*v, c.as_str())),
         Some((point.value, &comment)),
     );
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        MEASUREMENT,
-        id,
-        action,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
+    edit.record(Entity::Measurement, id, action, &changes)
+        .await?;
+    edit.finish(
+        Flash::success(format!(
             "Mesure du {} enregistrée.",
             filters::date_short(point.date)
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+        )),
+        &format!("/indicateurs/{id}"),
+    )
+    .await
 }
 
 async fn measurement(
@@ -897,12 +839,12 @@ pub async fn update_measurement(
         page.warnings = warnings;
         return render(StatusCode::UNPROCESSABLE_ENTITY, page);
     }
-    let mut tx = state.db.begin().await?;
-    let updated = db::update_measurement(&mut tx, id, mid, point, &comment)
+    let mut edit = sheet.begin(&state).await?;
+    let updated = db::update_measurement(edit.tx(), id, mid, point, &comment)
         .await
         .unless_violates("measurements_one_per_date")?;
     if updated.is_none() {
-        drop(tx);
+        drop(edit);
         let mut errors = FieldErrors::new();
         errors.insert("date", "Une autre mesure existe déjà à cette date : modifiez-la plutôt, ou choisissez une autre date.".into());
         return render(
@@ -917,19 +859,18 @@ pub async fn update_measurement(
         Some((m.value, &m.comment)),
         Some((point.value, &comment)),
     );
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        MEASUREMENT,
+    edit.record(
+        Entity::Measurement,
         mid,
         Action::MeasurementUpdate,
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    sheet.flash(Flash::success("Mesure corrigée.")).await?;
-    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+    edit.finish(
+        Flash::success("Mesure corrigée."),
+        &format!("/indicateurs/{id}"),
+    )
+    .await
 }
 
 pub async fn confirm_delete_measurement(
@@ -957,32 +898,29 @@ pub async fn delete_measurement(
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
-    let mut tx = state.db.begin().await?;
-    db::delete_measurement(&mut tx, id, mid).await?;
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_measurement(edit.tx(), id, mid).await?;
     let changes = measurement_changes(&i.name, &i.unit, m.date, Some((m.value, &m.comment)), None);
     let mut changes = changes;
     if let Some(date) = changes.get_mut(1) {
         // The date is the measurement's, not a change.
         (date.before, date.after) = (date.after.clone(), String::new());
     }
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        MEASUREMENT,
+    edit.record(
+        Entity::Measurement,
         mid,
         Action::MeasurementDelete,
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
+    edit.finish(
+        Flash::success(format!(
             "Mesure du {} supprimée.",
             filters::date_short(m.date)
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response())
+        )),
+        &format!("/indicateurs/{id}"),
+    )
+    .await
 }
 
 // ---- Library ----
@@ -1252,7 +1190,7 @@ pub async fn import_commit(
     let lines = csv_io::read(&form.content).map_err(AppError::BadRequest)?;
     let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
     let planned = csv_io::plan(lines, &indicators, only.as_ref().map(|i| i.id), today());
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let mut count = 0;
     for p in &planned {
         if let (Some(id), Some(point), false) = (
@@ -1260,12 +1198,12 @@ pub async fn import_commit(
             p.point,
             matches!(p.outcome, Outcome::Error(_)),
         ) {
-            db::upsert_measurement(&mut tx, id, point, &p.comment).await?;
+            db::upsert_measurement(edit.tx(), id, point, &p.comment).await?;
             count += 1;
         }
     }
     if count == 0 {
-        drop(tx);
+        drop(edit);
         sheet
             .flash(Flash::error("Aucune ligne valide : rien n’a été importé."))
             .await?;
@@ -1277,23 +1215,20 @@ pub async fn import_commit(
         before: String::new(),
         after: count.to_string(),
     }];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        MEASUREMENT,
+    edit.record(
+        Entity::Measurement,
         sheet.product.id,
         Action::MeasurementsImport,
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!("{count} mesure(s) importée(s).")))
-        .await?;
     let back = match only {
         Some(i) => format!("/indicateurs/{}", i.id),
         None => "/indicateurs".into(),
     };
-    Ok(Redirect::to(&sheet.url(&back)).into_response())
+    edit.finish(
+        Flash::success(format!("{count} mesure(s) importée(s).")),
+        &back,
+    )
+    .await
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, FieldChange},
+    audit::{self, Action, Entity, FieldChange},
     auth::{Viewer, model::Role},
     error::{AppError, AppResult, ResultExt},
     state::AppState,
@@ -33,7 +33,6 @@ use super::{
 };
 use crate::web::filters::today;
 
-const ENTITY: &str = "product";
 /// The first entry of every product's phase history.
 pub const REGISTERED: &str = "Produit enregistré dans Boussole.";
 const SLUG_TAKEN: &str =
@@ -236,7 +235,7 @@ async fn insert_product(
         &mut tx,
         &viewer.user,
         id,
-        ENTITY,
+        Entity::Product,
         id,
         Action::Create,
         &changes,
@@ -413,8 +412,8 @@ pub async fn update(
                     .await?;
                 return Ok(Redirect::to(&sheet.url("")).into_response());
             }
-            let mut tx = state.db.begin().await?;
-            let updated = db::update(&mut tx, before.id, sent_version, &input)
+            let mut edit = sheet.begin(&state).await?;
+            let updated = db::update(edit.tx(), before.id, sent_version, &input)
                 .await
                 .unless_violates("products_slug_key")?;
             if updated.is_none() {
@@ -422,24 +421,16 @@ pub async fn update(
             }
             if let Some(rows) = updated {
                 if conflict::is_stale(rows) {
-                    drop(tx);
+                    drop(edit);
                     return conflict_page(&state, sheet, form, input, &directions).await;
                 }
                 if input.slug != before.input.slug {
-                    db::remember_old_slug(&mut tx, before.id, &before.input.slug, &input.slug)
+                    db::remember_old_slug(edit.tx(), before.id, &before.input.slug, &input.slug)
                         .await?;
                 }
-                audit::db::record(
-                    &mut tx,
-                    &sheet.viewer.user,
-                    before.id,
-                    ENTITY,
-                    before.id,
-                    Action::Update,
-                    &changes,
-                )
-                .await?;
-                tx.commit().await?;
+                edit.record(Entity::Product, before.id, Action::Update, &changes)
+                    .await?;
+                edit.commit().await?;
                 sheet
                     .flash(Flash::success("Les modifications ont été enregistrées."))
                     .await?;
@@ -485,7 +476,7 @@ async fn conflict_page(
                 .ok_or(AppError::NotFound)?
         }
     };
-    let last = audit::db::last_change(&state.db, ENTITY, fresh.id).await?;
+    let last = audit::db::last_change(&state.db, Entity::Product, fresh.id).await?;
     let conflict = Conflict::new(
         &fresh.input.fields(directions),
         &yours.fields(directions),
@@ -523,8 +514,8 @@ async fn set_archived(
     sheet: &ProductSheet,
     archived: bool,
 ) -> AppResult<Response> {
-    let mut tx = state.db.begin().await?;
-    if db::set_archived(&mut tx, sheet.product.id, archived).await? == 1 {
+    let mut edit = sheet.begin(state).await?;
+    if db::set_archived(edit.tx(), sheet.product.id, archived).await? == 1 {
         let (action, change) = if archived {
             (Action::Archive, ("Actif", "Archivé"))
         } else {
@@ -536,25 +527,15 @@ async fn set_archived(
             before: change.0.into(),
             after: change.1.into(),
         }];
-        audit::db::record(
-            &mut tx,
-            &sheet.viewer.user,
-            sheet.product.id,
-            ENTITY,
-            sheet.product.id,
-            action,
-            &changes,
-        )
-        .await?;
+        edit.record(Entity::Product, sheet.product.id, action, &changes)
+            .await?;
     }
-    tx.commit().await?;
     let message = if archived {
         "Le produit est archivé : il n’apparaît plus dans le portefeuille mais reste consultable."
     } else {
         "Le produit est restauré : il apparaît de nouveau dans le portefeuille."
     };
-    sheet.flash(Flash::success(message)).await?;
-    Ok(Redirect::to(&sheet.url("")).into_response())
+    edit.finish(Flash::success(message), "").await
 }
 
 pub async fn archive(
@@ -663,32 +644,22 @@ pub async fn change_phase(
                     after: decision.label().into(),
                 });
             }
-            let mut tx = state.db.begin().await?;
+            let mut edit = sheet.begin(&state).await?;
             db::record_phase_change(
-                &mut tx,
+                edit.tx(),
                 p.id,
                 Some(p.phase_id),
                 &change,
                 sheet.viewer.user.id,
             )
             .await?;
-            audit::db::record(
-                &mut tx,
-                &sheet.viewer.user,
-                p.id,
-                ENTITY,
-                p.id,
-                Action::ChangePhase,
-                &changes,
-            )
-            .await?;
-            tx.commit().await?;
-            sheet
-                .flash(Flash::success(format!(
-                    "Le produit est passé en phase {new_name}."
-                )))
+            edit.record(Entity::Product, p.id, Action::ChangePhase, &changes)
                 .await?;
-            Ok(Redirect::to(&sheet.url("")).into_response())
+            edit.finish(
+                Flash::success(format!("Le produit est passé en phase {new_name}.")),
+                "",
+            )
+            .await
         }
     }
 }
@@ -747,13 +718,13 @@ pub async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
     let user_id = Uuid::parse_str(form.user_id.trim()).ok();
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let added = match user_id {
-        Some(id) => db::add_member(&mut tx, sheet.product.id, id).await?,
+        Some(id) => db::add_member(edit.tx(), sheet.product.id, id).await?,
         None => None,
     };
     let Some(name) = added else {
-        drop(tx);
+        drop(edit);
         let page = members_page(
             &state,
             sheet,
@@ -768,23 +739,18 @@ pub async fn add_member(
         before: String::new(),
         after: name.clone(),
     }];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "member",
+    edit.record(
+        Entity::Member,
         user_id.unwrap_or_default(),
         Action::AddMember,
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "{name} peut désormais modifier ce produit."
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url("/membres")).into_response())
+    edit.finish(
+        Flash::success(format!("{name} peut désormais modifier ce produit.")),
+        "/membres",
+    )
+    .await
 }
 
 pub async fn remove_member(
@@ -793,8 +759,8 @@ pub async fn remove_member(
     Form(form): Form<MemberForm>,
 ) -> AppResult<Response> {
     let user_id = Uuid::parse_str(form.user_id.trim()).map_err(|_| AppError::NotFound)?;
-    let mut tx = state.db.begin().await?;
-    let name = db::remove_member(&mut tx, sheet.product.id, user_id)
+    let mut edit = sheet.begin(&state).await?;
+    let name = db::remove_member(edit.tx(), sheet.product.id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let changes = [FieldChange {
@@ -803,23 +769,11 @@ pub async fn remove_member(
         before: name.clone(),
         after: String::new(),
     }];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "member",
-        user_id,
-        Action::RemoveMember,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "{name} ne peut plus modifier ce produit (la personne reste dans la liste des personnes du produit)."
-        )))
+    edit.record(Entity::Member, user_id, Action::RemoveMember, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("/membres")).into_response())
+    edit.finish(Flash::success(format!(
+            "{name} ne peut plus modifier ce produit (la personne reste dans la liste des personnes du produit)."
+        )), "/membres").await
 }
 
 pub const HISTORY_PAGE_SIZE: i64 = 30;

@@ -1,6 +1,7 @@
 //! Products: the product sheet, its life-cycle phases, members, and history.
 
 pub mod db;
+pub mod edit;
 pub mod extract;
 pub mod handlers;
 pub mod model;

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, FieldChange, model::subject},
+    audit::{self, Action, Entity, FieldChange, model::subject},
     auth::extract::session_error,
     error::{AppError, AppResult},
     indicators::{self, db::Objective},
@@ -43,7 +43,6 @@ use super::{
 };
 use crate::web::filters::today;
 
-const ROADMAP: &str = "roadmap";
 /// Requests per minute and client address on public links.
 pub const PUBLIC_RATE_LIMIT: i32 = 60;
 const NEW_LINK_KEY: &str = "share_url";
@@ -141,9 +140,9 @@ pub async fn create(
             );
         }
     };
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let id = db::insert_roadmap(
-        &mut tx,
+        edit.tx(),
         sheet.product.id,
         input.window,
         input.margin,
@@ -156,24 +155,16 @@ pub async fn create(
         input.margin,
         "",
     )));
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        ROADMAP,
-        id,
-        Action::RoadmapCreate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
+    edit.record(Entity::Roadmap, id, Action::RoadmapCreate, &changes)
+        .await?;
+    edit.finish(
+        Flash::success(format!(
             "Roadmap {} créée : ajoutez ses objectifs prioritaires et ses initiatives.",
             input.window.label()
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
+        )),
+        &format!("/roadmaps/{id}"),
+    )
+    .await
 }
 
 // ---- The roadmap page ----
@@ -470,10 +461,10 @@ pub async fn update(
             .join(" ; ")
     };
     let yours = window_fields(input.window, input.margin, &titles(&input.priorities));
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
     if db::update_roadmap(
-        &mut tx,
+        edit.tx(),
         id,
         sent,
         input.window,
@@ -483,9 +474,9 @@ pub async fn update(
     .await?
         == 0
     {
-        drop(tx);
+        drop(edit);
         let (_, fresh) = roadmap(&state, &sheet, id).await?;
-        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
         let conflict = Conflict::new(
             &window_fields(
                 fresh.window,
@@ -517,19 +508,13 @@ pub async fn update(
         ),
         &yours,
     ));
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        ROADMAP,
-        id,
-        Action::RoadmapUpdate,
-        &changes,
+    edit.record(Entity::Roadmap, id, Action::RoadmapUpdate, &changes)
+        .await?;
+    edit.finish(
+        Flash::success("Roadmap enregistrée."),
+        &format!("/roadmaps/{id}"),
     )
-    .await?;
-    tx.commit().await?;
-    sheet.flash(Flash::success("Roadmap enregistrée.")).await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}"))).into_response())
+    .await
 }
 
 // ---- Initiatives and risks: both take the roadmap's version ----
@@ -652,9 +637,9 @@ async fn save_initiative(
             .unwrap_or_default()
     };
     let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
-    let mut tx = state.db.begin().await?;
-    if db::bump(&mut tx, id, sent).await? == 0 {
-        drop(tx);
+    let mut edit = sheet.begin(state).await?;
+    if db::bump(edit.tx(), id, sent).await? == 0 {
+        drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
             Some(iid) => db::initiatives(&state.db, id)
@@ -675,7 +660,7 @@ async fn save_initiative(
                 .map(|f| crate::audit::Field::new(f.key, f.label, ""))
                 .collect()
             });
-        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
         let conflict = Conflict::new(
             &theirs_fields,
             &input.fields(&title_of(input.objective_id)),
@@ -695,7 +680,7 @@ async fn save_initiative(
             ),
         );
     }
-    let saved = db::save_initiative(&mut tx, id, item, &input).await?;
+    let saved = db::save_initiative(edit.tx(), id, item, &input).await?;
     let mut changes = vec![subject("Initiative", &input.title)];
     let before = existing
         .map(|e| e.fields(&title_of(e.objective_id)))
@@ -704,17 +689,8 @@ async fn save_initiative(
         &before,
         &input.fields(&title_of(input.objective_id)),
     ));
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "initiative",
-        saved,
-        Action::InitiativeSave,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
+    edit.record(Entity::Initiative, saved, Action::InitiativeSave, &changes)
+        .await?;
     let overflow = !r.window.contains(input.starts_on) || !r.window.contains(input.ends_on);
     let message = if overflow {
         Flash::info(format!(
@@ -725,8 +701,8 @@ async fn save_initiative(
     } else {
         Flash::success(format!("Initiative « {} » enregistrée.", input.title))
     };
-    sheet.flash(message).await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
+    edit.finish(message, &format!("/roadmaps/{id}#initiatives"))
+        .await
 }
 
 pub async fn create_initiative(
@@ -903,9 +879,9 @@ async fn save_risk(
         }
     };
     let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
-    let mut tx = state.db.begin().await?;
-    if db::bump(&mut tx, id, sent).await? == 0 {
-        drop(tx);
+    let mut edit = sheet.begin(state).await?;
+    if db::bump(edit.tx(), id, sent).await? == 0 {
+        drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
             Some(rid) => db::risks(&state.db, id)
@@ -922,7 +898,7 @@ async fn save_risk(
                 .map(|f| crate::audit::Field::new(f.key, f.label, ""))
                 .collect()
         });
-        let last = audit::db::last_change(&state.db, ROADMAP, id).await?;
+        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
         let conflict = Conflict::new(&theirs, &input.fields(), last);
         form.version = fresh.version.to_string();
         return render(
@@ -938,30 +914,22 @@ async fn save_risk(
             ),
         );
     }
-    let saved = db::save_risk(&mut tx, id, item, &input).await?;
+    let saved = db::save_risk(edit.tx(), id, item, &input).await?;
     let mut changes = vec![subject("Risque", &short_description(&input.description))];
     changes.extend(audit::model::diff(
         &existing.map(|e| e.fields()).unwrap_or_default(),
         &input.fields(),
     ));
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "risk",
-        saved,
-        Action::RiskSave,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(match input.kind {
+    edit.record(Entity::Risk, saved, Action::RiskSave, &changes)
+        .await?;
+    edit.finish(
+        Flash::success(match input.kind {
             RiskKind::Dependency => "Dépendance enregistrée.",
             RiskKind::Risk => "Risque enregistré.",
-        }))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
+        }),
+        &format!("/roadmaps/{id}#risques"),
+    )
+    .await
 }
 
 pub async fn create_risk(
@@ -1040,27 +1008,21 @@ pub async fn delete_initiative(
         .into_iter()
         .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin().await?;
-    db::delete_initiative(&mut tx, id, iid).await?;
-    db::touch(&mut tx, id).await?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "initiative",
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_initiative(edit.tx(), id, iid).await?;
+    db::touch(edit.tx(), id).await?;
+    edit.record(
+        Entity::Initiative,
         iid,
         Action::InitiativeDelete,
         &[subject("Initiative", &i.title)],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "Initiative « {} » supprimée.",
-            i.title
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#initiatives"))).into_response())
+    edit.finish(
+        Flash::success(format!("Initiative « {} » supprimée.", i.title)),
+        &format!("/roadmaps/{id}#initiatives"),
+    )
+    .await
 }
 
 pub async fn confirm_delete_risk(
@@ -1096,24 +1058,21 @@ pub async fn delete_risk(
         .into_iter()
         .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin().await?;
-    db::delete_risk(&mut tx, id, rid).await?;
-    db::touch(&mut tx, id).await?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "risk",
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_risk(edit.tx(), id, rid).await?;
+    db::touch(edit.tx(), id).await?;
+    edit.record(
+        Entity::Risk,
         rid,
         Action::RiskDelete,
         &[subject("Risque", &short_description(&x.description))],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success("Supprimé des dépendances et risques."))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#risques"))).into_response())
+    edit.finish(
+        Flash::success("Supprimé des dépendances et risques."),
+        &format!("/roadmaps/{id}#risques"),
+    )
+    .await
 }
 
 // ---- Share links ----
@@ -1276,11 +1235,11 @@ async fn issue_link(
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(state).await?;
     let expires = Utc::now() + Duration::days(days);
     let hash = token_hash(&token);
     let link = db::create_link(
-        &mut tx,
+        edit.tx(),
         &NewLink {
             product_id: sheet.product.id,
             roadmap_id: target,
@@ -1318,17 +1277,9 @@ async fn issue_link(
             after: filters::date_short(filters::paris_day(expires)),
         },
     ];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "share_link",
-        link,
-        Action::ShareCreate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
+    edit.record(Entity::ShareLink, link, Action::ShareCreate, &changes)
+        .await?;
+    edit.commit().await?;
     let url = format!("{}/r/{token}", state.config.base_url);
     sheet
         .viewer
@@ -1371,15 +1322,12 @@ pub async fn revoke(
     EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
-    let mut tx = state.db.begin().await?;
-    let label = db::revoke_link(&mut tx, sheet.product.id, lid)
+    let mut edit = sheet.begin(&state).await?;
+    let label = db::revoke_link(edit.tx(), sheet.product.id, lid)
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "share_link",
+    edit.record(
+        Entity::ShareLink,
         lid,
         Action::ShareRevoke,
         &[subject(
@@ -1392,11 +1340,11 @@ pub async fn revoke(
         )],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success("Lien révoqué : il ne fonctionne plus."))
-        .await?;
-    Ok(Redirect::to(&sheet.url(&format!("/roadmaps/{id}#partage"))).into_response())
+    edit.finish(
+        Flash::success("Lien révoqué : il ne fonctionne plus."),
+        &format!("/roadmaps/{id}#partage"),
+    )
+    .await
 }
 
 // ---- The public page ----

@@ -11,7 +11,7 @@ use axum::{
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, Field, FieldChange, model::subject},
+    audit::{self, Action, Entity, Field, FieldChange, model::subject},
     error::{AppError, AppResult, ResultExt},
     products::extract::{EditSheet, ProductSheet},
     state::AppState,
@@ -253,11 +253,11 @@ pub async fn save_matrix(
     };
     let before = db::cells(&state.db, product_id).await?;
     let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
-    let mut tx = state.db.begin().await?;
-    if db::bump(&mut tx, product_id, sent).await? == 0 {
-        drop(tx);
+    let mut edit = sheet.begin(&state).await?;
+    if db::bump(edit.tx(), product_id, sent).await? == 0 {
+        drop(edit);
         let fresh = db::raci_version(&state.db, product_id).await?;
-        let last = audit::db::last_change(&state.db, "raci", product_id).await?;
+        let last = audit::db::last_change(&state.db, Entity::Raci, product_id).await?;
         let conflict = Conflict::new(
             &matrix_fields(&activities, &people, &before),
             &matrix_fields(&activities, &people, &cells),
@@ -276,7 +276,7 @@ pub async fn save_matrix(
         .await?;
         return render(StatusCode::CONFLICT, page);
     }
-    db::replace_cells(&mut tx, product_id, &cells).await?;
+    db::replace_cells(edit.tx(), product_id, &cells).await?;
     let mut changes = vec![subject("Matrice", "RACI")];
     for a in &activities {
         for p in &people {
@@ -291,21 +291,13 @@ pub async fn save_matrix(
             }
         }
     }
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        product_id,
-        "raci",
-        product_id,
-        Action::RaciUpdate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success("Matrice RACI enregistrée."))
+    edit.record(Entity::Raci, product_id, Action::RaciUpdate, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+    edit.finish(
+        Flash::success("Matrice RACI enregistrée."),
+        "/roles#matrice",
+    )
+    .await
 }
 
 // ---- People ----
@@ -417,13 +409,13 @@ async fn save_person(
             );
         }
     };
-    let mut tx = state.db.begin().await?;
-    let saved = db::save_person(&mut tx, sheet.product.id, id, &person)
+    let mut edit = sheet.begin(state).await?;
+    let saved = db::save_person(edit.tx(), sheet.product.id, id, &person)
         .await
         .unless_violates("people_product_user_key")?;
     let Some(saved) = saved else {
         {
-            drop(tx);
+            drop(edit);
             let mut errors = FieldErrors::new();
             errors.insert(
                 "user_id",
@@ -442,21 +434,13 @@ async fn save_person(
             .unwrap_or_default(),
         &person_fields(&person, &accounts),
     ));
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "person",
-        saved,
-        Action::PersonSave,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!("{} enregistré·e.", person.name)))
+    edit.record(Entity::Person, saved, Action::PersonSave, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("/roles")).into_response())
+    edit.finish(
+        Flash::success(format!("{} enregistré·e.", person.name)),
+        "/roles",
+    )
+    .await
 }
 
 pub async fn create_person(
@@ -535,24 +519,21 @@ pub async fn delete_person(
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin().await?;
-    db::delete_person(&mut tx, sheet.product.id, id).await?;
-    db::touch(&mut tx, sheet.product.id).await?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "person",
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_person(edit.tx(), sheet.product.id, id).await?;
+    db::touch(edit.tx(), sheet.product.id).await?;
+    edit.record(
+        Entity::Person,
         id,
         Action::PersonDelete,
         &[subject("Personne", &p.name)],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!("{} a été retiré·e.", p.name)))
-        .await?;
-    Ok(Redirect::to(&sheet.url("/roles")).into_response())
+    edit.finish(
+        Flash::success(format!("{} a été retiré·e.", p.name)),
+        "/roles",
+    )
+    .await
 }
 
 // ---- Activities ----
@@ -611,23 +592,20 @@ pub async fn add_activity(
             return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    let mut tx = state.db.begin().await?;
-    let id = db::add_activity(&mut tx, sheet.product.id, &name).await?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "activity",
+    let mut edit = sheet.begin(&state).await?;
+    let id = db::add_activity(edit.tx(), sheet.product.id, &name).await?;
+    edit.record(
+        Entity::Activity,
         id,
         Action::ActivitySave,
         &[subject("Activité", &name)],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!("Activité « {name} » ajoutée.")))
-        .await?;
-    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+    edit.finish(
+        Flash::success(format!("Activité « {name} » ajoutée.")),
+        "/roles#matrice",
+    )
+    .await
 }
 
 async fn activity(
@@ -686,8 +664,8 @@ pub async fn rename_activity(
             return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    let mut tx = state.db.begin().await?;
-    db::rename_activity(&mut tx, sheet.product.id, id, &name).await?;
+    let mut edit = sheet.begin(&state).await?;
+    db::rename_activity(edit.tx(), sheet.product.id, id, &name).await?;
     let changes = [
         subject("Activité", &name),
         FieldChange {
@@ -697,19 +675,10 @@ pub async fn rename_activity(
             after: name.clone(),
         },
     ];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "activity",
-        id,
-        Action::ActivitySave,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet.flash(Flash::success("Activité renommée.")).await?;
-    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+    edit.record(Entity::Activity, id, Action::ActivitySave, &changes)
+        .await?;
+    edit.finish(Flash::success("Activité renommée."), "/roles#matrice")
+        .await
 }
 
 async fn move_activity(
@@ -721,9 +690,9 @@ async fn move_activity(
     let (all, _) = activity(state, sheet, id).await?;
     let mut ids: Vec<Uuid> = all.iter().map(|a| a.id).collect();
     if crate::web::shift(&mut ids, id, up) {
-        let mut tx = state.db.begin().await?;
-        db::reorder_activities(&mut tx, &ids).await?;
-        tx.commit().await?;
+        let mut edit = sheet.begin(state).await?;
+        db::reorder_activities(edit.tx(), &ids).await?;
+        edit.commit().await?;
     }
     Ok(Redirect::to(&sheet.url(&format!("/roles#activite-{id}"))).into_response())
 }
@@ -767,27 +736,21 @@ pub async fn delete_activity(
     Path((_, id)): Path<(String, Uuid)>,
 ) -> AppResult<Response> {
     let (_, a) = activity(&state, &sheet, id).await?;
-    let mut tx = state.db.begin().await?;
-    db::delete_activity(&mut tx, sheet.product.id, id).await?;
-    db::touch(&mut tx, sheet.product.id).await?;
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        "activity",
+    let mut edit = sheet.begin(&state).await?;
+    db::delete_activity(edit.tx(), sheet.product.id, id).await?;
+    db::touch(edit.tx(), sheet.product.id).await?;
+    edit.record(
+        Entity::Activity,
         id,
         Action::ActivityDelete,
         &[subject("Activité", &a.name)],
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "Activité « {} » supprimée.",
-            a.name
-        )))
-        .await?;
-    Ok(Redirect::to(&sheet.url("/roles#matrice")).into_response())
+    edit.finish(
+        Flash::success(format!("Activité « {} » supprimée.", a.name)),
+        "/roles#matrice",
+    )
+    .await
 }
 
 /// The matrix as CSV: one row per activity, one column per person.

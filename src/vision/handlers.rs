@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, FieldChange},
+    audit::{self, Action, Entity, FieldChange},
     error::{AppError, AppResult},
     products::extract::{EditSheet, ProductSheet},
     state::AppState,
@@ -22,8 +22,6 @@ use super::{
     model::{self, Part, Review, VisionForm, VisionText, word_diff},
     views::*,
 };
-
-const ENTITY: &str = "vision";
 
 fn part_input(part: Part, text: &VisionText, errors: &FieldErrors) -> PartInput {
     let value = text.get(part).to_owned();
@@ -168,9 +166,9 @@ pub async fn save(
         return Ok(Redirect::to(&sheet.url("#vision")).into_response());
     }
 
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let Some(version) = db::save(
-        &mut tx,
+        edit.tx(),
         product_id,
         sent_version,
         &text,
@@ -178,7 +176,7 @@ pub async fn save(
     )
     .await?
     else {
-        drop(tx);
+        drop(edit);
         // Someone saved first: show both, keep what this person typed, offer the fresh version.
         let fresh = db::find(&state.db, product_id)
             .await?
@@ -188,7 +186,7 @@ pub async fn save(
             .into_iter()
             .map(|c| c.id)
             .collect();
-        let last = audit::db::last_change(&state.db, ENTITY, product_id).await?;
+        let last = audit::db::last_change(&state.db, Entity::Vision, product_id).await?;
         let conflict = Conflict::new(
             &fresh.text.fields(&names(&fresh_ids, &accounts)),
             &text.fields(&after_names),
@@ -206,7 +204,7 @@ pub async fn save(
         .await?;
         return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
     };
-    db::set_contributors(&mut tx, product_id, &ids).await?;
+    db::set_contributors(edit.tx(), product_id, &ids).await?;
     let user = &sheet.viewer.user;
     let new_version = NewVersion {
         product_id,
@@ -217,22 +215,11 @@ pub async fn save(
         saved_by: user.id,
         saved_by_name: &user.display_name,
     };
-    db::insert_version(&mut tx, &new_version).await?;
-    audit::db::record(
-        &mut tx,
-        user,
-        product_id,
-        ENTITY,
-        product_id,
-        Action::VisionUpdate,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success("La vision a été enregistrée."))
+    db::insert_version(edit.tx(), &new_version).await?;
+    edit.record(Entity::Vision, product_id, Action::VisionUpdate, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+    edit.finish(Flash::success("La vision a été enregistrée."), "#vision")
+        .await
 }
 
 pub async fn review(
@@ -250,8 +237,8 @@ pub async fn review(
             .await?;
         return Ok(Redirect::to(&sheet.url("#vision")).into_response());
     }
-    let mut tx = state.db.begin().await?;
-    db::mark_reviewed(&mut tx, sheet.product.id, sheet.viewer.user.id).await?;
+    let mut edit = sheet.begin(&state).await?;
+    db::mark_reviewed(edit.tx(), sheet.product.id, sheet.viewer.user.id).await?;
     let today = filters::date_short(filters::today());
     let changes = [FieldChange {
         field: "reviewed".into(),
@@ -259,23 +246,18 @@ pub async fn review(
         before: String::new(),
         after: today,
     }];
-    audit::db::record(
-        &mut tx,
-        &sheet.viewer.user,
-        sheet.product.id,
-        ENTITY,
+    edit.record(
+        Entity::Vision,
         sheet.product.id,
         Action::VisionReview,
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(
-            "Vision confirmée : la date de dernière relecture est mise à jour.",
-        ))
-        .await?;
-    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+    edit.finish(
+        Flash::success("Vision confirmée : la date de dernière relecture est mise à jour."),
+        "#vision",
+    )
+    .await
 }
 
 fn version_row(v: &db::SavedVersion, current: i32) -> VersionRow {
@@ -408,9 +390,9 @@ pub async fn restore(
         .collect::<Vec<_>>()
         .join(", ");
 
-    let mut tx = state.db.begin().await?;
+    let mut edit = sheet.begin(&state).await?;
     let Some(version) = db::save(
-        &mut tx,
+        edit.tx(),
         product_id,
         sent_version,
         &old.text,
@@ -418,7 +400,7 @@ pub async fn restore(
     )
     .await?
     else {
-        drop(tx);
+        drop(edit);
         sheet.flash(Flash::error("La vision a été modifiée entre-temps : rien n’a été restauré. Vérifiez la version actuelle avant de recommencer.")).await?;
         return Ok(Redirect::to(&sheet.url("/vision/historique")).into_response());
     };
@@ -432,7 +414,7 @@ pub async fn restore(
         saved_by: user.id,
         saved_by_name: &user.display_name,
     };
-    db::insert_version(&mut tx, &new_version).await?;
+    db::insert_version(edit.tx(), &new_version).await?;
     let mut changes = vec![FieldChange {
         field: "restored".into(),
         label: "Version restaurée".into(),
@@ -443,23 +425,15 @@ pub async fn restore(
         &current.text.fields(&names),
         &old.text.fields(&names),
     ));
-    audit::db::record(
-        &mut tx,
-        user,
-        product_id,
-        ENTITY,
-        product_id,
-        Action::VisionRestore,
-        &changes,
-    )
-    .await?;
-    tx.commit().await?;
-    sheet
-        .flash(Flash::success(format!(
-            "La version {number} a été restaurée ; elle devient la version {version}."
-        )))
+    edit.record(Entity::Vision, product_id, Action::VisionRestore, &changes)
         .await?;
-    Ok(Redirect::to(&sheet.url("#vision")).into_response())
+    edit.finish(
+        Flash::success(format!(
+            "La version {number} a été restaurée ; elle devient la version {version}."
+        )),
+        "#vision",
+    )
+    .await
 }
 
 /// The sheet's vision section.

@@ -271,6 +271,11 @@ fn nu_errors(sources: &[(String, String)]) -> Vec<String> {
 async fn every_page_of_the_demo_portfolio_is_accessible_valid_and_fits_desktop_and_phone(
     db: PgPool,
 ) {
+    // Server errors are logged with their cause: shown beside the failure report.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::ERROR)
+        .with_test_writer()
+        .try_init();
     let started = Instant::now();
     boussole::demo::load(&db, false).await.unwrap();
     let mut crawl = Crawl {
