@@ -86,8 +86,13 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // 08: connection exception; 57P0x: server shutting down / starting up; 57014: statement timeout.
-            code.starts_with("08") || code.starts_with("57P0") || code == "57014"
+            // 08: connection exception; 53: insufficient resources (too many clients, out of
+            // memory, disk full); 57P0x: server shutting down / starting up; 57014: statement
+            // timeout.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P0")
+                || code == "57014"
         }),
         _ => false,
     }
