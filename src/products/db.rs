@@ -372,12 +372,6 @@ pub async fn record_phase_change(
     Ok(())
 }
 
-pub async fn name_of(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!("select name from products where id = $1", id)
-        .fetch_optional(db)
-        .await
-}
-
 /// The name of a product and the time of its latest change, its own or any in its audit trail
 /// (share links aside: creating the link is not a change of what it shows).
 pub async fn name_and_last_change(

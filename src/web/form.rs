@@ -57,10 +57,6 @@ impl Warnings {
         self.0.len()
     }
 
-    pub fn get(&self, field: &str) -> Option<&String> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
-    }
-
     /// Whether the save must stop and ask: there are warnings the form did not confirm.
     pub fn unconfirmed(&self, confirmed: &str) -> bool {
         !self.0.is_empty() && confirmed.trim() != CONFIRMED
