@@ -14,6 +14,7 @@ use crate::{
         model::{Decision, PhaseChangeInput, ProductInput, Rgaa, Typology},
     },
     vision::{self, model::VisionText},
+    web::version::Version,
 };
 
 /// The password of every demo account. Demo data only: never load it on a real instance.
@@ -529,7 +530,7 @@ async fn demo_vision(
     for (n, text) in versions.iter().enumerate() {
         let number = n as i32 + 1;
         let saved_at = Utc::now() - Duration::days(age_days + 30 * (versions.len() - 1 - n) as i64);
-        let version = vision::db::save(tx, product_id, number - 1, text, author.id)
+        let version = vision::db::save(tx, product_id, Version::new(number - 1), text, author.id)
             .await?
             .unwrap_or(number);
         let new_version = vision::db::NewVersion {
@@ -797,7 +798,9 @@ async fn demo_roadmaps(
         .map(|o| o.id)
         .collect();
     let priorities: Vec<uuid::Uuid> = objectives.iter().take(2).copied().collect();
-    rdb::update_roadmap(tx, id, 1, window, margin, &priorities).await?;
+    rdb::update_roadmap(tx, id, Version::new(1), window, margin, &priorities)
+        .await?
+        .map_err(|_| sqlx::Error::RowNotFound)?;
     let statuses = [
         InitiativeStatus::Done,
         InitiativeStatus::InProgress,

@@ -1050,3 +1050,55 @@ async fn members_and_vision_contributors_become_people_of_the_product(db: PgPool
     .unwrap();
     assert_eq!(credited, ["Jean", "Paul"]);
 }
+
+/// A versioned form whose hidden version was garbled (by hand or by a tool) is refused with a
+/// message saying so, keeps what was typed, and saves nothing.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_garbled_version_is_refused_with_its_message_and_keeps_the_input(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let (mut a, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut a, &db, "Version illisible").await;
+    let indicator = indicator(&mut a, &slug).await;
+    let forms = [
+        (format!("/produits/{slug}/modifier"), "description"),
+        (format!("/produits/{slug}/vision/modifier"), "statement"),
+        (format!("{indicator}/modifier"), "description"),
+    ];
+    for (url, field) in forms {
+        let page = a.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        for garbled in ["NaN", "", "-1", "1.5"] {
+            let before: i64 = sqlx::query_scalar("select count(*) from audit_events")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            let refused = a
+                .submit(
+                    &page,
+                    "main form",
+                    &[("version", garbled), (field, "Saisie à garder")],
+                )
+                .await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{url} with version {garbled:?}"
+            );
+            assert!(
+                refused.text("[role=alert]").contains("version illisible"),
+                "{url}: {}",
+                refused.text("[role=alert]")
+            );
+            assert_eq!(
+                field_value(&refused, field).as_deref(),
+                Some("Saisie à garder"),
+                "{url}: what was typed is kept"
+            );
+            let after: i64 = sqlx::query_scalar("select count(*) from audit_events")
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            assert_eq!(before, after, "{url}: nothing was saved");
+        }
+    }
+}

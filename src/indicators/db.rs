@@ -5,6 +5,8 @@ use serde::Deserialize;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::web::version::{self, Stale, Version};
+
 use super::model::{Frequency, Kind, Point, Source, Spec, Trend};
 
 #[derive(Clone, Debug)]
@@ -250,14 +252,14 @@ pub async fn insert_indicator(
     Ok(id)
 }
 
-/// Updates the indicator if it is still at `version`; returns the rows affected (0: stale).
+/// Updates the indicator if it is still at `version`.
 pub async fn update_indicator(
     tx: &mut PgConnection,
     product_id: Uuid,
     id: Uuid,
-    version: i32,
+    version: Version,
     input: &IndicatorInput,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<Result<(), Stale>> {
     let done = sqlx::query!(
         "update indicators set objective_id = $4, name = $5, kind = $6, unit = $7, direction = $8, range_low = $9,
                 range_high = $10, baseline_value = $11, baseline_date = $12, frequency = $13, source = $14,
@@ -265,7 +267,7 @@ pub async fn update_indicator(
          where product_id = $1 and id = $2 and version = $3",
         product_id,
         id,
-        version,
+        version.number(),
         input.objective_id,
         input.name,
         input.kind.code(),
@@ -282,10 +284,11 @@ pub async fn update_indicator(
     )
     .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
+    let saved = version::guard(done.rows_affected());
+    if saved.is_ok() {
         set_targets(tx, id, &input.targets).await?;
     }
-    Ok(done.rows_affected())
+    Ok(saved)
 }
 
 async fn set_targets(tx: &mut PgConnection, id: Uuid, targets: &[Point]) -> sqlx::Result<()> {

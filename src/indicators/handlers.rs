@@ -17,8 +17,12 @@ use crate::{
     state::AppState,
     web::render,
     web::{
-        Choice, FieldErrors, Flash, Form, Path, Query, conflict::Conflict, csv::CsvWriter, filters,
+        Choice, FieldErrors, Flash, Form, Path, Query,
+        conflict::Conflict,
+        csv::CsvWriter,
+        filters,
         form::Warnings,
+        version::{Stale, Version},
     },
 };
 
@@ -345,9 +349,7 @@ pub async fn new_form(
     Ok(Html(page.render()?))
 }
 
-fn name_taken(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.constraint() == Some("indicators_product_name_key"))
-}
+const NAME_KEY: &str = "indicators_product_name_key";
 
 const NAME_TAKEN: &str = "Un autre indicateur de ce produit porte déjà ce nom.";
 
@@ -362,8 +364,11 @@ pub async fn create(
         Err(e) => errors = e,
         Ok(input) => {
             let mut edit = sheet.begin(&state).await?;
-            match db::insert_indicator(edit.tx(), sheet.product.id, &input).await {
-                Ok(id) => {
+            match db::insert_indicator(edit.tx(), sheet.product.id, &input)
+                .await
+                .unless_violates(NAME_KEY)?
+            {
+                Some(id) => {
                     let mut changes = vec![subject("Indicateur", &input.name)];
                     changes.extend(audit::model::created(&input.fields(&objectives)));
                     edit.record(Entity::Indicator, id, Action::IndicatorCreate, &changes)
@@ -378,10 +383,9 @@ pub async fn create(
                         )
                         .await;
                 }
-                Err(e) if name_taken(&e) => {
+                None => {
                     errors.insert("name", NAME_TAKEN.into());
                 }
-                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -597,34 +601,40 @@ pub async fn update(
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let mut errors = FieldErrors::new();
     let mut conflict = None;
-    match form.parse(&objectives) {
+    match Version::with(form.parse(&objectives), &form.version) {
         Err(e) => errors = e,
-        Ok(input) => {
-            let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
+        Ok((input, version)) => {
             let changes = audit::model::diff(
                 &input_of(&before).fields(&objectives),
                 &input.fields(&objectives),
             );
-            if changes.is_empty() && sent == before.version {
+            if changes.is_empty() && version.number() == before.version {
                 sheet
                     .flash(Flash::info("Aucune modification à enregistrer."))
                     .await?;
                 return Ok(Redirect::to(&sheet.url(&format!("/indicateurs/{id}"))).into_response());
             }
             let mut edit = sheet.begin(&state).await?;
-            match db::update_indicator(edit.tx(), sheet.product.id, id, sent, &input).await {
-                Ok(0) => {
+            match db::update_indicator(edit.tx(), sheet.product.id, id, version, &input)
+                .await
+                .unless_violates(NAME_KEY)?
+            {
+                Some(Err(Stale)) => {
                     drop(edit);
                     let fresh = indicator(&state, &sheet, id).await?;
-                    let last = audit::db::last_change(&state.db, Entity::Indicator, id).await?;
-                    conflict = Some(Conflict::new(
-                        &input_of(&fresh).fields(&objectives),
-                        &input.fields(&objectives),
-                        last,
-                    ));
+                    conflict = Some(
+                        Conflict::load(
+                            &state.db,
+                            Entity::Indicator,
+                            id,
+                            &input_of(&fresh).fields(&objectives),
+                            &input.fields(&objectives),
+                        )
+                        .await?,
+                    );
                     form.version = fresh.version.to_string();
                 }
-                Ok(_) => {
+                Some(Ok(())) => {
                     let mut all = vec![subject("Indicateur", &input.name)];
                     all.extend(changes);
                     edit.record(Entity::Indicator, id, Action::IndicatorUpdate, &all)
@@ -636,10 +646,9 @@ pub async fn update(
                         )
                         .await;
                 }
-                Err(e) if name_taken(&e) => {
+                None => {
                     errors.insert("name", NAME_TAKEN.into());
                 }
-                Err(e) => return Err(e.into()),
             }
         }
     }

@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::web::version::{self, Stale, Version};
+
 use super::model::{Decision, PhaseChangeInput, ProductInput, RefItem, Rgaa, Typology};
 
 /// A product as stored, with the names of its direction and phase.
@@ -153,16 +155,16 @@ pub async fn insert(
 pub async fn update(
     tx: &mut PgConnection,
     id: Uuid,
-    version: i32,
+    version: Version,
     input: &ProductInput,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<Result<(), Stale>> {
     let done = sqlx::query!(
         "update products set slug = $3, name = $4, description = $5, direction_id = $6, typology = $7,
                 public_url = $8, repository_url = $9, stats_url = $10, rgaa = $11, dsfr = $12, homologated = $13,
                 homologation_date = $14, rgpd_register = $15, version = version + 1, updated_at = now()
          where id = $1 and version = $2",
         id,
-        version,
+        version.number(),
         input.slug,
         input.name,
         input.description,
@@ -179,7 +181,7 @@ pub async fn update(
     )
     .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected())
+    Ok(version::guard(done.rows_affected()))
 }
 
 /// Keeps `old` redirecting to the product after a rename (and forgets `new` as a former slug).

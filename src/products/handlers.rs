@@ -18,8 +18,9 @@ use crate::{
     web::render,
     web::{
         Choice, FieldErrors, Flash, Form, Layout, Query,
-        conflict::{self, Conflict},
+        conflict::Conflict,
         filters,
+        version::{Stale, Version},
     },
 };
 
@@ -391,50 +392,55 @@ pub async fn update(
     let before = &sheet.product;
     let title = format!("Modifier « {} »", before.input.name);
     let mut errors = FieldErrors::new();
-    match form.parse(&directions, today()) {
+    match Version::with(form.parse(&directions, today()), &form.version) {
         Err(e) => errors = e,
-        Ok(input)
+        Ok((input, _))
             if input.slug != before.input.slug
                 && db::slug_taken(&state.db, &input.slug, Some(before.id)).await? =>
         {
             errors.insert("slug", SLUG_TAKEN.into());
         }
-        Ok(input) => {
-            // A missing or garbled version can only be stale.
-            let sent_version = form.version.trim().parse::<i32>().unwrap_or(0);
+        Ok((input, version)) => {
             let changes = audit::model::diff(
                 &before.input.fields(&directions),
                 &input.fields(&directions),
             );
-            if changes.is_empty() && sent_version == before.version {
+            if changes.is_empty() && version.number() == before.version {
                 sheet
                     .flash(Flash::info("Aucune modification à enregistrer."))
                     .await?;
                 return Ok(Redirect::to(&sheet.url("")).into_response());
             }
             let mut edit = sheet.begin(&state).await?;
-            let updated = db::update(edit.tx(), before.id, sent_version, &input)
+            let updated = db::update(edit.tx(), before.id, version, &input)
                 .await
                 .unless_violates("products_slug_key")?;
-            if updated.is_none() {
-                errors.insert("slug", SLUG_TAKEN.into());
-            }
-            if let Some(rows) = updated {
-                if conflict::is_stale(rows) {
+            match updated {
+                None => {
+                    errors.insert("slug", SLUG_TAKEN.into());
+                }
+                Some(Err(Stale)) => {
                     drop(edit);
                     return conflict_page(&state, sheet, form, input, &directions).await;
                 }
-                if input.slug != before.input.slug {
-                    db::remember_old_slug(edit.tx(), before.id, &before.input.slug, &input.slug)
+                Some(Ok(())) => {
+                    if input.slug != before.input.slug {
+                        db::remember_old_slug(
+                            edit.tx(),
+                            before.id,
+                            &before.input.slug,
+                            &input.slug,
+                        )
                         .await?;
+                    }
+                    edit.record(Entity::Product, before.id, Action::Update, &changes)
+                        .await?;
+                    edit.commit().await?;
+                    sheet
+                        .flash(Flash::success("Les modifications ont été enregistrées."))
+                        .await?;
+                    return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
                 }
-                edit.record(Entity::Product, before.id, Action::Update, &changes)
-                    .await?;
-                edit.commit().await?;
-                sheet
-                    .flash(Flash::success("Les modifications ont été enregistrées."))
-                    .await?;
-                return Ok(Redirect::to(&format!("/produits/{}", input.slug)).into_response());
             }
         }
     }
@@ -476,12 +482,14 @@ async fn conflict_page(
                 .ok_or(AppError::NotFound)?
         }
     };
-    let last = audit::db::last_change(&state.db, Entity::Product, fresh.id).await?;
-    let conflict = Conflict::new(
+    let conflict = Conflict::load(
+        &state.db,
+        Entity::Product,
+        fresh.id,
         &fresh.input.fields(directions),
         &yours.fields(directions),
-        last,
-    );
+    )
+    .await?;
     form.version = fresh.version.to_string();
     let page = form_page(
         sheet.viewer.layout.in_section("produits"),

@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::web::version::{self, Stale, Version};
+
 use super::model::{InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Window};
 
 #[derive(Clone, Debug)]
@@ -67,23 +69,24 @@ pub async fn insert_roadmap(
 pub async fn update_roadmap(
     tx: &mut PgConnection,
     id: Uuid,
-    version: i32,
+    version: Version,
     window: Window,
     margin: i32,
     priorities: &[Uuid],
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<Result<(), Stale>> {
     let done = sqlx::query!(
         "update roadmaps set start_month = $3, end_month = $4, margin = $5, version = version + 1, updated_at = now()
          where id = $1 and version = $2",
         id,
-        version,
+        version.number(),
         window.start,
         window.end,
         margin
     )
     .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 1 {
+    let saved = version::guard(done.rows_affected());
+    if saved.is_ok() {
         sqlx::query!("delete from roadmap_objectives where roadmap_id = $1", id)
             .execute(&mut *tx)
             .await?;
@@ -96,28 +99,7 @@ pub async fn update_roadmap(
         .execute(&mut *tx)
         .await?;
     }
-    Ok(done.rows_affected())
-}
-
-/// Takes the roadmap's next version for an edit of one of its parts; 0 rows: someone else
-/// saved since the form was opened.
-pub async fn bump(tx: &mut PgConnection, id: Uuid, version: i32) -> sqlx::Result<u64> {
-    let done = sqlx::query!("update roadmaps set version = version + 1, updated_at = now() where id = $1 and version = $2", id, version)
-        .execute(tx)
-        .await?;
-    Ok(done.rows_affected())
-}
-
-/// A new version after a change that needs no version check (a confirmed deletion), so that
-/// forms opened before it meet the conflict page.
-pub async fn touch(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update roadmaps set version = version + 1, updated_at = now() where id = $1",
-        id
-    )
-    .execute(tx)
-    .await?;
-    Ok(())
+    Ok(saved)
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -24,8 +24,12 @@ use crate::{
     state::AppState,
     web::render,
     web::{
-        Choice, FieldErrors, Flash, Form, Layout, Path, Query, conflict::Conflict, filters,
-        form::Warnings, security::ClientIp,
+        Choice, FieldErrors, Flash, Form, Layout, Path, Query,
+        conflict::Conflict,
+        filters,
+        form::Warnings,
+        security::ClientIp,
+        version::{self, Counter, Stale, Version},
     },
 };
 
@@ -444,8 +448,8 @@ pub async fn update(
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let mut form = RoadmapForm::from_pairs(&pairs);
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let input = match form.parse(&ids) {
-        Ok(input) => input,
+    let (input, sent) = match Version::with(form.parse(&ids), &form.version) {
+        Ok(parsed) => parsed,
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -462,8 +466,7 @@ pub async fn update(
     };
     let yours = window_fields(input.window, input.margin, &titles(&input.priorities));
     let mut edit = sheet.begin(&state).await?;
-    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
-    if db::update_roadmap(
+    if let Err(Stale) = db::update_roadmap(
         edit.tx(),
         id,
         sent,
@@ -472,20 +475,21 @@ pub async fn update(
         &input.priorities,
     )
     .await?
-        == 0
     {
         drop(edit);
         let (_, fresh) = roadmap(&state, &sheet, id).await?;
-        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
-        let conflict = Conflict::new(
+        let conflict = Conflict::load(
+            &state.db,
+            Entity::Roadmap,
+            id,
             &window_fields(
                 fresh.window,
                 fresh.margin,
                 &priorities_text(&fresh, &objectives),
             ),
             &yours,
-            last,
-        );
+        )
+        .await?;
         form.version = fresh.version.to_string();
         return render(
             StatusCode::CONFLICT,
@@ -615,8 +619,8 @@ async fn save_initiative(
         None => None,
     };
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let input = match form.parse(&ids) {
-        Ok(input) => input,
+    let (input, sent) = match Version::with(form.parse(&ids), &form.version) {
+        Ok(parsed) => parsed,
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -636,9 +640,8 @@ async fn save_initiative(
             .map(|x| x.title.clone())
             .unwrap_or_default()
     };
-    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
     let mut edit = sheet.begin(state).await?;
-    if db::bump(edit.tx(), id, sent).await? == 0 {
+    if let Err(Stale) = version::bump(edit.tx(), Counter::Roadmap(id), sent).await? {
         drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
@@ -660,12 +663,14 @@ async fn save_initiative(
                 .map(|f| crate::audit::Field::new(f.key, f.label, ""))
                 .collect()
             });
-        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
-        let conflict = Conflict::new(
+        let conflict = Conflict::load(
+            &state.db,
+            Entity::Roadmap,
+            id,
             &theirs_fields,
             &input.fields(&title_of(input.objective_id)),
-            last,
-        );
+        )
+        .await?;
         form.version = fresh.version.to_string();
         return render(
             StatusCode::CONFLICT,
@@ -861,8 +866,8 @@ async fn save_risk(
         ),
         None => None,
     };
-    let input = match form.parse() {
-        Ok(input) => input,
+    let (input, sent) = match Version::with(form.parse(), &form.version) {
+        Ok(parsed) => parsed,
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -878,9 +883,8 @@ async fn save_risk(
             );
         }
     };
-    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
     let mut edit = sheet.begin(state).await?;
-    if db::bump(edit.tx(), id, sent).await? == 0 {
+    if let Err(Stale) = version::bump(edit.tx(), Counter::Roadmap(id), sent).await? {
         drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
@@ -898,8 +902,8 @@ async fn save_risk(
                 .map(|f| crate::audit::Field::new(f.key, f.label, ""))
                 .collect()
         });
-        let last = audit::db::last_change(&state.db, Entity::Roadmap, id).await?;
-        let conflict = Conflict::new(&theirs, &input.fields(), last);
+        let conflict =
+            Conflict::load(&state.db, Entity::Roadmap, id, &theirs, &input.fields()).await?;
         form.version = fresh.version.to_string();
         return render(
             StatusCode::CONFLICT,
@@ -1010,7 +1014,7 @@ pub async fn delete_initiative(
         .ok_or(AppError::NotFound)?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_initiative(edit.tx(), id, iid).await?;
-    db::touch(edit.tx(), id).await?;
+    version::touch(edit.tx(), Counter::Roadmap(id)).await?;
     edit.record(
         Entity::Initiative,
         iid,
@@ -1060,7 +1064,7 @@ pub async fn delete_risk(
         .ok_or(AppError::NotFound)?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_risk(edit.tx(), id, rid).await?;
-    db::touch(edit.tx(), id).await?;
+    version::touch(edit.tx(), Counter::Roadmap(id)).await?;
     edit.record(
         Entity::Risk,
         rid,

@@ -272,29 +272,6 @@ pub async fn raci_version(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Re
     .await
 }
 
-/// Takes the matrix's next version; 0 rows: someone saved since the form was opened.
-pub async fn bump(tx: &mut PgConnection, product_id: Uuid, version: i32) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "update products set raci_version = raci_version + 1 where id = $1 and raci_version = $2",
-        product_id,
-        version
-    )
-    .execute(tx)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// A new matrix version after a change that needs no version check (a confirmed deletion).
-pub async fn touch(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update products set raci_version = raci_version + 1 where id = $1",
-        product_id
-    )
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
 /// Replaces every cell of the product's matrix.
 pub async fn replace_cells(
     tx: &mut PgConnection,

@@ -16,7 +16,12 @@ use crate::{
     products::extract::{EditSheet, ProductSheet},
     state::AppState,
     web::render,
-    web::{Choice, FieldErrors, Flash, Form, Path, conflict::Conflict, csv::CsvWriter},
+    web::{
+        Choice, FieldErrors, Flash, Form, Path,
+        conflict::Conflict,
+        csv::CsvWriter,
+        version::{self, Counter, Stale, Version},
+    },
 };
 
 use super::{
@@ -234,8 +239,13 @@ pub async fn save_matrix(
         &activities.iter().map(|a| a.id).collect::<Vec<_>>(),
         &people.iter().map(|p| p.id).collect::<Vec<_>>(),
     );
-    let cells = match form.parse() {
-        Ok(cells) => cells,
+    let parsed = form.parse().and_then(|cells| {
+        Version::parse(&form.version)
+            .map(|sent| (cells, sent))
+            .ok_or_else(|| version::MALFORMED.to_owned())
+    });
+    let (cells, sent) = match parsed {
+        Ok(parsed) => parsed,
         Err(message) => {
             let page = roles_page(
                 &state,
@@ -252,17 +262,18 @@ pub async fn save_matrix(
         }
     };
     let before = db::cells(&state.db, product_id).await?;
-    let sent = form.version.trim().parse::<i32>().unwrap_or(-1);
     let mut edit = sheet.begin(&state).await?;
-    if db::bump(edit.tx(), product_id, sent).await? == 0 {
+    if let Err(Stale) = version::bump(edit.tx(), Counter::Raci(product_id), sent).await? {
         drop(edit);
         let fresh = db::raci_version(&state.db, product_id).await?;
-        let last = audit::db::last_change(&state.db, Entity::Raci, product_id).await?;
-        let conflict = Conflict::new(
+        let conflict = Conflict::load(
+            &state.db,
+            Entity::Raci,
+            product_id,
             &matrix_fields(&activities, &people, &before),
             &matrix_fields(&activities, &people, &cells),
-            last,
-        );
+        )
+        .await?;
         let page = roles_page(
             &state,
             sheet,
@@ -521,7 +532,7 @@ pub async fn delete_person(
         .ok_or(AppError::NotFound)?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_person(edit.tx(), sheet.product.id, id).await?;
-    db::touch(edit.tx(), sheet.product.id).await?;
+    version::touch(edit.tx(), Counter::Raci(sheet.product.id)).await?;
     edit.record(
         Entity::Person,
         id,
@@ -738,7 +749,7 @@ pub async fn delete_activity(
     let (_, a) = activity(&state, &sheet, id).await?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_activity(edit.tx(), sheet.product.id, id).await?;
-    db::touch(edit.tx(), sheet.product.id).await?;
+    version::touch(edit.tx(), Counter::Raci(sheet.product.id)).await?;
     edit.record(
         Entity::Activity,
         id,

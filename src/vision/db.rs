@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::web::version::{Stale, Version};
+
 use super::model::{DEFAULT_REVIEW_MONTHS, VisionText};
 
 pub struct Vision {
@@ -102,22 +104,22 @@ pub async fn set_review_months(db: impl PgExecutor<'_>, months: i32) -> sqlx::Re
     Ok(())
 }
 
-/// Saves the texts if the vision is still at `version`; returns the new version, or None when
+/// Saves the texts if the vision is still at `version`; returns the new version, or Stale when
 /// someone saved in between.
 pub async fn save(
     tx: &mut PgConnection,
     product_id: Uuid,
-    version: i32,
+    version: Version,
     text: &VisionText,
     user_id: Uuid,
-) -> sqlx::Result<Option<i32>> {
+) -> sqlx::Result<Result<i32, Stale>> {
     sqlx::query_scalar!(
         "update visions set statement = $3, raison_detre = $4, users = $5, problems = $6, solution = $7, impact = $8,
                 alignment = $10, version = version + 1, edited_at = now(), edited_by = $9, updated_at = now()
          where product_id = $1 and version = $2
          returning version",
         product_id,
-        version,
+        version.number(),
         text.statement,
         text.raison_detre,
         text.users,
@@ -129,6 +131,7 @@ pub async fn save(
     )
     .fetch_optional(&mut *tx)
     .await
+    .map(|row| row.ok_or(Stale))
 }
 
 pub async fn set_contributors(

@@ -14,7 +14,12 @@ use crate::{
     error::{AppError, AppResult},
     products::extract::{EditSheet, ProductSheet},
     state::AppState,
-    web::{FieldErrors, Flash, Form, Query, conflict::Conflict, filters},
+    web::{
+        FieldErrors, Flash, Form, Query,
+        conflict::Conflict,
+        filters,
+        version::{self, Version},
+    },
 };
 
 use super::{
@@ -113,8 +118,8 @@ pub async fn save(
     let accounts = db::people(&state.db, sheet.product.id).await?;
     let known: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
     let ids = form.contributor_ids(&known);
-    let text = match form.text.parse() {
-        Ok(text) => text,
+    let (text, version) = match Version::with(form.text.parse(), &form.version) {
+        Ok(parsed) => parsed,
         Err(errors) => {
             let page = form_page(
                 &state,
@@ -158,8 +163,7 @@ pub async fn save(
         &current.text.fields(&before_names),
         &text.fields(&after_names),
     );
-    let sent_version = form.version.trim().parse::<i32>().unwrap_or(-1);
-    if changes.is_empty() && sent_version == current.version {
+    if changes.is_empty() && version.number() == current.version {
         sheet
             .flash(Flash::info("Aucune modification à enregistrer."))
             .await?;
@@ -167,14 +171,7 @@ pub async fn save(
     }
 
     let mut edit = sheet.begin(&state).await?;
-    let Some(version) = db::save(
-        edit.tx(),
-        product_id,
-        sent_version,
-        &text,
-        sheet.viewer.user.id,
-    )
-    .await?
+    let Ok(version) = db::save(edit.tx(), product_id, version, &text, sheet.viewer.user.id).await?
     else {
         drop(edit);
         // Someone saved first: show both, keep what this person typed, offer the fresh version.
@@ -186,12 +183,14 @@ pub async fn save(
             .into_iter()
             .map(|c| c.id)
             .collect();
-        let last = audit::db::last_change(&state.db, Entity::Vision, product_id).await?;
-        let conflict = Conflict::new(
+        let conflict = Conflict::load(
+            &state.db,
+            Entity::Vision,
+            product_id,
             &fresh.text.fields(&names(&fresh_ids, &accounts)),
             &text.fields(&after_names),
-            last,
-        );
+        )
+        .await?;
         let page = form_page(
             &state,
             sheet,
@@ -382,7 +381,10 @@ pub async fn restore(
     let current = db::find(&state.db, product_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sent_version = form.version.trim().parse::<i32>().unwrap_or(-1);
+    let Some(sent) = Version::parse(&form.version) else {
+        sheet.flash(Flash::error(version::MALFORMED)).await?;
+        return Ok(Redirect::to(&sheet.url("/vision/historique")).into_response());
+    };
     let contributors = db::contributors(&state.db, product_id).await?;
     let names = contributors
         .iter()
@@ -391,14 +393,8 @@ pub async fn restore(
         .join(", ");
 
     let mut edit = sheet.begin(&state).await?;
-    let Some(version) = db::save(
-        edit.tx(),
-        product_id,
-        sent_version,
-        &old.text,
-        sheet.viewer.user.id,
-    )
-    .await?
+    let Ok(version) =
+        db::save(edit.tx(), product_id, sent, &old.text, sheet.viewer.user.id).await?
     else {
         drop(edit);
         sheet.flash(Flash::error("La vision a été modifiée entre-temps : rien n’a été restauré. Vérifiez la version actuelle avant de recommencer.")).await?;

@@ -7,7 +7,7 @@
 //! version, above a field-by-field comparison of what the other person saved. Submitting it
 //! again re-applies this person's input on the fresh version: nothing typed is lost.
 
-use crate::audit::Field;
+use crate::audit::{self, Entity, Field};
 
 use super::filters;
 
@@ -54,14 +54,22 @@ impl Conflict {
         Self { saved_by, rows }
     }
 
+    /// The comparison for a save that came second: the saved record against the user's input,
+    /// with who made the save that came first (from the audit trail).
+    pub async fn load(
+        db: &sqlx::PgPool,
+        entity: Entity,
+        id: uuid::Uuid,
+        theirs: &[Field],
+        yours: &[Field],
+    ) -> sqlx::Result<Self> {
+        let last = audit::db::last_change(db, entity, id).await?;
+        Ok(Self::new(theirs, yours, last))
+    }
+
     pub fn differences(&self) -> usize {
         self.rows.iter().filter(|r| r.differs).count()
     }
-}
-
-/// Whether an update guarded by `where version = $sent` found its row.
-pub fn is_stale(rows_affected: u64) -> bool {
-    rows_affected == 0
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod flash;
 pub mod form;
 pub mod layout;
 pub mod security;
+pub mod version;
 
 pub use extract::{Form, Path, Query};
 pub use flash::Flash;
