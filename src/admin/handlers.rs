@@ -1,8 +1,7 @@
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -23,7 +22,7 @@ use super::views::{AccountRow, NewUserPage, UsersPage};
 pub async fn list(
     State(state): State<AppState>,
     AdminOnly(viewer): AdminOnly,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let accounts = db::list_accounts(&state.db)
         .await?
         .into_iter()
@@ -43,10 +42,10 @@ pub async fn list(
         accounts,
         roles: Role::ALL,
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
-pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<Html<String>> {
+pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<impl IntoResponse> {
     let page = NewUserPage {
         layout: viewer.layout.in_section("admin"),
         email: String::new(),
@@ -55,7 +54,7 @@ pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<Html<String>> {
         roles: Role::ALL,
         errors: FieldErrors::new(),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]
@@ -125,7 +124,7 @@ pub async fn create(
         roles: Role::ALL,
         errors,
     };
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -203,7 +203,7 @@ async fn page(
         items,
         error,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn show(
@@ -378,3 +378,5 @@ pub async fn move_down(
 ) -> AppResult<Response> {
     shift(&state, admin, &segment, id, false).await
 }
+
+crate::impl_page!(ReferencePage);

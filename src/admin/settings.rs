@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
@@ -33,14 +33,14 @@ pub struct SettingsPage {
 pub async fn show(
     State(state): State<AppState>,
     AdminOnly(viewer): AdminOnly,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let page = SettingsPage {
         layout: viewer.layout.in_section("admin"),
         review_months: vision::db::review_months(&state.db).await?.to_string(),
         share_max_days: roadmaps::db::share_max_days(&state.db).await?.to_string(),
         errors: FieldErrors::new(),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]
@@ -84,7 +84,7 @@ pub async fn save(
             share_max_days: form.share_max_days,
             errors,
         };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
     vision::db::set_review_months(&mut *tx, months).await?;
@@ -96,3 +96,5 @@ pub async fn save(
         .map_err(session_error)?;
     Ok(Redirect::to("/admin/parametres").into_response())
 }
+
+crate::impl_page!(SettingsPage);

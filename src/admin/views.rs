@@ -35,3 +35,5 @@ pub struct NewUserPage {
     pub roles: [Role; 3],
     pub errors: FieldErrors,
 }
+
+crate::impl_page!(UsersPage, NewUserPage);

@@ -1,10 +1,9 @@
 //! Login, logout and password change.
 
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -49,7 +48,7 @@ pub async fn login_form(
         error: None,
         errors: FieldErrors::new(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -94,7 +93,7 @@ pub async fn login(
             error: Some(LOGIN_FAILED.into()),
             errors: FieldErrors::new(),
         };
-        return Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response());
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     db::forget_attempt(&state.db, attempt).await?;
 
@@ -166,8 +165,8 @@ fn password_page(viewer: Viewer, errors: FieldErrors) -> PasswordPage {
     }
 }
 
-pub async fn password_form(viewer: Viewer) -> AppResult<Html<String>> {
-    Ok(Html(password_page(viewer, FieldErrors::new()).render()?))
+pub async fn password_form(viewer: Viewer) -> AppResult<impl IntoResponse> {
+    Ok(password_page(viewer, FieldErrors::new()))
 }
 
 #[derive(Deserialize, Default)]
@@ -214,7 +213,7 @@ pub async fn change_password(
     }
     if !errors.is_empty() {
         let page = password_page(viewer, errors);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
 
     let new_hash = state.hasher.hash(form.new).await?;

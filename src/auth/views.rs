@@ -30,3 +30,5 @@ pub struct PasswordPage {
     pub max: usize,
     pub errors: FieldErrors,
 }
+
+crate::impl_page!(LoginPage, PasswordPage);

@@ -1,10 +1,9 @@
 //! Objectives, indicators (versioned), measurements, the library, and CSV import / export.
 
-use askama::Template;
 use axum::{
     extract::{Multipart, State},
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -89,12 +88,11 @@ async fn index_page(
     })
 }
 
-pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
-    Ok(Html(
-        index_page(&state, sheet, ObjectiveForm::default(), FieldErrors::new())
-            .await?
-            .render()?,
-    ))
+pub async fn index(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<impl IntoResponse> {
+    index_page(&state, sheet, ObjectiveForm::default(), FieldErrors::new()).await
 }
 
 pub async fn add_objective(
@@ -149,7 +147,7 @@ pub async fn objective_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, o) = objective(&state, &sheet, id).await?;
     let (slug, name) = sheet.names();
     let page = ObjectiveFormPage {
@@ -163,7 +161,7 @@ pub async fn objective_form(
         },
         errors: FieldErrors::new(),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 pub async fn update_objective(
@@ -213,7 +211,7 @@ pub async fn confirm_delete_objective(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, o) = objective(&state, &sheet, id).await?;
     sheet.confirm(
         "Supprimer l’objectif",
@@ -305,7 +303,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Query(query): Query<NewQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let template = library::find(query.modele.trim());
     let mut form = IndicatorForm {
@@ -346,7 +344,7 @@ pub async fn new_form(
         .map(|p| p.name)
         .collect();
     page.from_template = template.map(|t| t.name);
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 const NAME_KEY: &str = "indicators_product_name_key";
@@ -413,17 +411,13 @@ pub async fn show(
     State(state): State<AppState>,
     sheet: ProductSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let i = indicator(&state, &sheet, id).await?;
     let form = MeasurementForm {
         date: today().to_string(),
         ..Default::default()
     };
-    Ok(Html(
-        indicator_page(&state, sheet, i, form, FieldErrors::new(), None)
-            .await?
-            .render()?,
-    ))
+    indicator_page(&state, sheet, i, form, FieldErrors::new(), None).await
 }
 
 async fn indicator_page(
@@ -550,7 +544,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let i = indicator(&state, &sheet, id).await?;
     let objectives = db::objectives(&state.db, sheet.product.id).await?;
     let form = IndicatorForm::from_indicator(&i);
@@ -571,7 +565,7 @@ pub async fn edit_form(
         .into_iter()
         .map(|p| p.name)
         .collect();
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 fn input_of(i: &Indicator) -> db::IndicatorInput {
@@ -813,7 +807,7 @@ pub async fn measurement_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
     let form = MeasurementForm {
         date: m.date.to_string(),
@@ -821,9 +815,7 @@ pub async fn measurement_form(
         comment: m.comment.clone(),
         ..Default::default()
     };
-    Ok(Html(
-        measurement_page(sheet, &i, mid, form, FieldErrors::new()).render()?,
-    ))
+    Ok(measurement_page(sheet, &i, mid, form, FieldErrors::new()))
 }
 
 pub async fn update_measurement(
@@ -886,7 +878,7 @@ pub async fn confirm_delete_measurement(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, mid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (i, m) = measurement(&state, &sheet, id, mid).await?;
     sheet.confirm(
         "Supprimer une mesure",
@@ -934,7 +926,7 @@ pub async fn delete_measurement(
 
 // ---- Library ----
 
-pub async fn library_page(EditSheet(sheet): EditSheet) -> AppResult<Html<String>> {
+pub async fn library_page(EditSheet(sheet): EditSheet) -> AppResult<impl IntoResponse> {
     let typology = sheet.product.input.typology;
     let (slug, name) = sheet.names();
     let page = LibraryPage {
@@ -950,7 +942,7 @@ pub async fn library_page(EditSheet(sheet): EditSheet) -> AppResult<Html<String>
             })
             .collect(),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 // ---- CSV ----
@@ -1050,13 +1042,9 @@ pub async fn import_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Query(query): Query<ImportQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let only = only(&state, &sheet, &query).await?;
-    Ok(Html(
-        import_page(&state, sheet, only.as_ref(), None)
-            .await?
-            .render()?,
-    ))
+    import_page(&state, sheet, only.as_ref(), None).await
 }
 
 /// Reads the uploaded file. A body over the limit is refused with the 413 page (before we get

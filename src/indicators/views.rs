@@ -319,3 +319,14 @@ pub struct PreviewPage {
     /// The file's content, carried to the confirmation.
     pub content: String,
 }
+
+crate::impl_page!(
+    IndexPage,
+    ObjectiveFormPage,
+    IndicatorFormPage,
+    IndicatorPage,
+    MeasurementFormPage,
+    LibraryPage,
+    ImportPage,
+    PreviewPage
+);

@@ -2,7 +2,7 @@
 //! Public: they are reachable without an account.
 
 use askama::Template;
-use axum::{Router, response::Html, routing::get};
+use axum::{Router, response::IntoResponse, routing::get};
 
 use crate::{auth::MaybeViewer, error::AppResult, state::AppState, web::Layout};
 
@@ -31,29 +31,22 @@ struct PersonalDataPage {
     layout: Layout,
 }
 
-async fn accessibility(viewer: MaybeViewer) -> AppResult<Html<String>> {
-    Ok(Html(
-        AccessibilityPage {
-            layout: viewer.layout,
-        }
-        .render()?,
-    ))
+async fn accessibility(viewer: MaybeViewer) -> AppResult<impl IntoResponse> {
+    Ok(AccessibilityPage {
+        layout: viewer.layout,
+    })
 }
 
-async fn legal_notice(viewer: MaybeViewer) -> AppResult<Html<String>> {
-    Ok(Html(
-        LegalNoticePage {
-            layout: viewer.layout,
-        }
-        .render()?,
-    ))
+async fn legal_notice(viewer: MaybeViewer) -> AppResult<impl IntoResponse> {
+    Ok(LegalNoticePage {
+        layout: viewer.layout,
+    })
 }
 
-async fn personal_data(viewer: MaybeViewer) -> AppResult<Html<String>> {
-    Ok(Html(
-        PersonalDataPage {
-            layout: viewer.layout,
-        }
-        .render()?,
-    ))
+async fn personal_data(viewer: MaybeViewer) -> AppResult<impl IntoResponse> {
+    Ok(PersonalDataPage {
+        layout: viewer.layout,
+    })
 }
+
+crate::impl_page!(AccessibilityPage, LegalNoticePage, PersonalDataPage);

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::State,
-    response::{Html, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use chrono::NaiveDate;
@@ -105,7 +105,7 @@ async fn index(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<DashboardQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let filters = Filters::parse(&query);
     let all_rows = rows(&state).await?;
     let total_products = all_rows.iter().filter(|r| !r.archived).count();
@@ -247,7 +247,7 @@ async fn index(
         can_create: viewer.user.role != Role::Reader,
         layout: viewer.layout.in_section("portefeuille"),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 fn roadmap_state(
@@ -289,3 +289,5 @@ async fn export(
     }
     writer.into_download(&format!("portefeuille-{}.csv", today.format("%Y-%m-%d")))
 }
+
+crate::impl_page!(DashboardPage);

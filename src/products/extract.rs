@@ -3,11 +3,9 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
 use axum::{
     extract::FromRequestParts,
     http::{Method, StatusCode, request::Parts},
-    response::Html,
 };
 
 use crate::{
@@ -48,7 +46,7 @@ impl ProductSheet {
         explanation: String,
         action: &str,
         back: &str,
-    ) -> AppResult<Html<String>> {
+    ) -> AppResult<ConfirmPage> {
         self.confirm_as("Confirmer la suppression", title, explanation, action, back)
     }
 
@@ -60,7 +58,7 @@ impl ProductSheet {
         explanation: String,
         action: &str,
         back: &str,
-    ) -> AppResult<Html<String>> {
+    ) -> AppResult<ConfirmPage> {
         let (slug, name) = self.names();
         let (action, cancel) = (self.url(action), self.url(back));
         let page = ConfirmPage {
@@ -73,7 +71,7 @@ impl ProductSheet {
             slug,
             name,
         };
-        Ok(Html(page.render()?))
+        Ok(page)
     }
 
     /// `/produits/{slug}` followed by `rest`.

@@ -1,11 +1,10 @@
 //! Product sheet handlers: create, show, edit (versioned), archive / restore, phase changes,
 //! members and history. Every write is audited in its own transaction.
 
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -86,7 +85,7 @@ fn form_page(
     }
 }
 
-pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<impl IntoResponse> {
     let products = db::list(&state.db)
         .await?
         .into_iter()
@@ -98,14 +97,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Ht
         })
         .collect();
     let can_create = viewer.user.role != Role::Reader;
-    Ok(Html(
-        ListPage {
-            layout: viewer.layout.in_section("produits"),
-            products,
-            can_create,
-        }
-        .render()?,
-    ))
+    Ok(ListPage {
+        layout: viewer.layout.in_section("produits"),
+        products,
+        can_create,
+    })
 }
 
 fn require_creator(viewer: &Viewer) -> AppResult<()> {
@@ -116,7 +112,10 @@ fn require_creator(viewer: &Viewer) -> AppResult<()> {
     }
 }
 
-pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> AppResult<impl IntoResponse> {
     require_creator(&viewer)?;
     let directions = db::directions(&state.db).await?;
     let phases = db::phases(&state.db).await?;
@@ -136,7 +135,7 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> AppResul
         Some(&phases),
         None,
     );
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 pub async fn create(
@@ -246,7 +245,10 @@ async fn insert_product(
     Ok(())
 }
 
-pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+pub async fn show(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<impl IntoResponse> {
     let history = db::phase_history(&state.db, sheet.product.id).await?;
     let members = db::members(&state.db, sheet.product.id).await?;
     let vision = crate::vision::handlers::summary(&state, sheet.product.id).await?;
@@ -311,7 +313,7 @@ pub async fn show(State(state): State<AppState>, sheet: ProductSheet) -> AppResu
         roadmap,
         roles,
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {
@@ -365,7 +367,7 @@ pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {
 pub async fn edit_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let directions = db::directions(&state.db).await?;
     let form = ProductForm::from_input(&sheet.product.input, sheet.product.version);
     let (action, cancel) = (sheet.url("/modifier"), sheet.url(""));
@@ -380,7 +382,7 @@ pub async fn edit_form(
         None,
         None,
     );
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 pub async fn update(
@@ -514,7 +516,7 @@ pub async fn archive_confirm(EditSheet(sheet): EditSheet) -> AppResult<Response>
         name: sheet.product.input.name.clone(),
         layout: sheet.viewer.layout.in_section("produits"),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 async fn set_archived(
@@ -594,16 +596,12 @@ async fn phase_page(
 pub async fn phase_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let form = PhaseForm {
         changed_on: today().to_string(),
         ..Default::default()
     };
-    Ok(Html(
-        phase_page(&state, sheet, form, FieldErrors::new())
-            .await?
-            .render()?,
-    ))
+    phase_page(&state, sheet, form, FieldErrors::new()).await
 }
 
 pub async fn change_phase(
@@ -710,8 +708,8 @@ async fn members_page(
 pub async fn members(
     State(state): State<AppState>,
     sheet: ProductSheet,
-) -> AppResult<Html<String>> {
-    Ok(Html(members_page(&state, sheet, None).await?.render()?))
+) -> AppResult<impl IntoResponse> {
+    members_page(&state, sheet, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -796,7 +794,7 @@ pub async fn history(
     State(state): State<AppState>,
     sheet: ProductSheet,
     Query(query): Query<HistoryQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let page = query
         .page
         .and_then(|p| p.parse::<i64>().ok())
@@ -826,5 +824,5 @@ pub async fn history(
         has_next,
         layout: sheet.viewer.layout.in_section("produits"),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }

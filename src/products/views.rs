@@ -145,3 +145,13 @@ pub struct ListPage {
     pub products: Vec<ListRow>,
     pub can_create: bool,
 }
+
+crate::impl_page!(
+    ProductFormPage,
+    SheetPage,
+    PhasePage,
+    MembersPage,
+    HistoryPage,
+    ArchivePage,
+    ListPage
+);

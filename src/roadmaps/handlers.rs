@@ -1,10 +1,9 @@
 //! Roadmap pages and forms (versioned), share links, the public page and the portfolio timeline.
 
-use askama::Template;
 use axum::{
     extract::State,
     http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use chrono::{Duration, Utc};
 use rand::RngCore;
@@ -107,7 +106,10 @@ async fn index_page(
     })
 }
 
-pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+pub async fn index(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<impl IntoResponse> {
     let start = super::model::first_of_month(today());
     let end = start
         .checked_add_months(chrono::Months::new(2))
@@ -117,11 +119,7 @@ pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppRes
         end_month: month_value(end),
         margin: "20".into(),
     };
-    Ok(Html(
-        index_page(&state, sheet, form, FieldErrors::new())
-            .await?
-            .render()?,
-    ))
+    index_page(&state, sheet, form, FieldErrors::new()).await
 }
 
 pub async fn create(
@@ -220,7 +218,7 @@ pub async fn show(
     sheet: ProductSheet,
     Path((_, id)): Path<(String, Uuid)>,
     Query(query): Query<ViewQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (all, r) = roadmap(&state, &sheet, id).await?;
     // The link just created is shown once.
     let new_link: Option<String> =
@@ -228,7 +226,7 @@ pub async fn show(
             .await
             .map_err(session_error)?;
     let page = roadmap_page(&state, sheet, all, r, scale(&query), new_link, None).await?;
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 /// What was typed in the share form, kept when it is refused.
@@ -418,7 +416,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let form = RoadmapForm {
@@ -433,8 +431,13 @@ pub async fn edit_form(
             .map(|(n, id)| (id.to_string(), (n + 1).to_string()))
             .collect(),
     };
-    Ok(Html(
-        roadmap_form_page(sheet, &r, &objectives, &form, FieldErrors::new(), None).render()?,
+    Ok(roadmap_form_page(
+        sheet,
+        &r,
+        &objectives,
+        &form,
+        FieldErrors::new(),
+        None,
     ))
 }
 
@@ -578,7 +581,7 @@ pub async fn new_initiative(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let form = InitiativeForm {
@@ -594,8 +597,14 @@ pub async fn new_initiative(
         version: r.version.to_string(),
         ..Default::default()
     };
-    Ok(Html(
-        initiative_page(sheet, &r, &objectives, None, form, FieldErrors::new(), None).render()?,
+    Ok(initiative_page(
+        sheet,
+        &r,
+        &objectives,
+        None,
+        form,
+        FieldErrors::new(),
+        None,
     ))
 }
 
@@ -723,7 +732,7 @@ pub async fn edit_initiative(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let i = db::initiatives(&state.db, id)
@@ -732,17 +741,14 @@ pub async fn edit_initiative(
         .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
     let form = InitiativeForm::from_initiative(&i, r.version);
-    Ok(Html(
-        initiative_page(
-            sheet,
-            &r,
-            &objectives,
-            Some(iid),
-            form,
-            FieldErrors::new(),
-            None,
-        )
-        .render()?,
+    Ok(initiative_page(
+        sheet,
+        &r,
+        &objectives,
+        Some(iid),
+        form,
+        FieldErrors::new(),
+        None,
     ))
 }
 
@@ -815,7 +821,7 @@ pub async fn new_risk(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let form = RiskForm {
         kind: RiskKind::Risk.code().into(),
@@ -825,17 +831,14 @@ pub async fn new_risk(
         version: r.version.to_string(),
         ..Default::default()
     };
-    Ok(Html(
-        risk_page(
-            people(&state, sheet.product.id).await?,
-            sheet,
-            &r,
-            None,
-            form,
-            FieldErrors::new(),
-            None,
-        )
-        .render()?,
+    Ok(risk_page(
+        people(&state, sheet.product.id).await?,
+        sheet,
+        &r,
+        None,
+        form,
+        FieldErrors::new(),
+        None,
     ))
 }
 
@@ -949,24 +952,21 @@ pub async fn edit_risk(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let risk = db::risks(&state.db, id)
         .await?
         .into_iter()
         .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
-    Ok(Html(
-        risk_page(
-            people(&state, sheet.product.id).await?,
-            sheet,
-            &r,
-            Some(rid),
-            RiskForm::from_risk(&risk, r.version),
-            FieldErrors::new(),
-            None,
-        )
-        .render()?,
+    Ok(risk_page(
+        people(&state, sheet.product.id).await?,
+        sheet,
+        &r,
+        Some(rid),
+        RiskForm::from_risk(&risk, r.version),
+        FieldErrors::new(),
+        None,
     ))
 }
 
@@ -983,7 +983,7 @@ pub async fn confirm_delete_initiative(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let i = db::initiatives(&state.db, roadmap(&state, &sheet, id).await?.1.id)
         .await?
         .into_iter()
@@ -1033,7 +1033,7 @@ pub async fn confirm_delete_risk(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let x = db::risks(&state.db, roadmap(&state, &sheet, id).await?.1.id)
         .await?
         .into_iter()
@@ -1298,7 +1298,7 @@ pub async fn confirm_revoke(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let link = db::links(&state.db, sheet.product.id)
         .await?
         .into_iter()
@@ -1397,7 +1397,7 @@ pub async fn public(
     else {
         let page = GonePage { layout };
         return Ok(public_headers(
-            (StatusCode::NOT_FOUND, Html(page.render()?)).into_response(),
+            (StatusCode::NOT_FOUND, page).into_response(),
         ));
     };
     let (name, updated) = products::db::name_and_last_change(&state.db, product_id)
@@ -1446,7 +1446,7 @@ pub async fn public(
         roadmap,
         view_base: format!("/r/{token}"),
     };
-    Ok(public_headers(Html(page.render()?).into_response()))
+    Ok(public_headers(page.into_response()))
 }
 
 // ---- Portfolio timeline ----
@@ -1455,7 +1455,7 @@ pub async fn timeline(
     State(state): State<AppState>,
     viewer: crate::auth::Viewer,
     Query(query): Query<crate::portfolio::model::DashboardQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let filters = crate::portfolio::model::Filters::parse(&query);
     let rows = crate::portfolio::rows(&state).await?;
     let selection = crate::portfolio::model::select(rows, &filters);
@@ -1531,5 +1531,5 @@ pub async fn timeline(
         without,
         query: filters.query(None),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }

@@ -427,3 +427,14 @@ pub fn window_choices(window: &Window) -> (String, String) {
         super::form::month_value(window.end),
     )
 }
+
+crate::impl_page!(
+    RoadmapPage,
+    RoadmapsPage,
+    RoadmapFormPage,
+    InitiativeFormPage,
+    RiskFormPage,
+    PublicPage,
+    GonePage,
+    TimelinePage
+);

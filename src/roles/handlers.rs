@@ -2,11 +2,10 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use uuid::Uuid;
 
@@ -172,7 +171,10 @@ async fn roles_page(
     })
 }
 
-pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Html<String>> {
+pub async fn index(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<impl IntoResponse> {
     let saved = db::cells(&state.db, sheet.product.id).await?;
     let version = db::raci_version(&state.db, sheet.product.id)
         .await?
@@ -188,7 +190,7 @@ pub async fn index(State(state): State<AppState>, sheet: ProductSheet) -> AppRes
         },
     )
     .await?;
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 /// The matrix as rows of "person = letter", for the audit trail and the conflict page.
@@ -348,17 +350,14 @@ fn person_page(
 pub async fn new_person(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let accounts = db::linkable_accounts(&state.db).await?;
-    Ok(Html(
-        person_page(
-            sheet,
-            &accounts,
-            None,
-            PersonForm::default(),
-            FieldErrors::new(),
-        )
-        .render()?,
+    Ok(person_page(
+        sheet,
+        &accounts,
+        None,
+        PersonForm::default(),
+        FieldErrors::new(),
     ))
 }
 
@@ -466,22 +465,19 @@ pub async fn edit_person(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let p = db::people(&state.db, sheet.product.id)
         .await?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
     let accounts = db::linkable_accounts(&state.db).await?;
-    Ok(Html(
-        person_page(
-            sheet,
-            &accounts,
-            Some(id),
-            PersonForm::from_person(&p),
-            FieldErrors::new(),
-        )
-        .render()?,
+    Ok(person_page(
+        sheet,
+        &accounts,
+        Some(id),
+        PersonForm::from_person(&p),
+        FieldErrors::new(),
     ))
 }
 
@@ -498,7 +494,7 @@ pub async fn confirm_delete_person(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let p = db::people(&state.db, sheet.product.id)
         .await?
         .into_iter()
@@ -568,19 +564,16 @@ fn activity_name(raw: &str) -> Result<String, String> {
 
 /// The page adding an activity: apart from the matrix, so that letters typed there and not
 /// yet saved are never dropped by it.
-pub async fn new_activity_form(EditSheet(sheet): EditSheet) -> AppResult<Html<String>> {
+pub async fn new_activity_form(EditSheet(sheet): EditSheet) -> AppResult<impl IntoResponse> {
     let (slug, name) = sheet.names();
-    Ok(Html(
-        ActivityFormPage {
-            layout: sheet.viewer.layout.in_section("produits"),
-            slug,
-            name,
-            id: None,
-            activity: String::new(),
-            error: None,
-        }
-        .render()?,
-    ))
+    Ok(ActivityFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        id: None,
+        activity: String::new(),
+        error: None,
+    })
 }
 
 pub async fn add_activity(
@@ -637,20 +630,17 @@ pub async fn edit_activity(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, a) = activity(&state, &sheet, id).await?;
     let (slug, name) = sheet.names();
-    Ok(Html(
-        ActivityFormPage {
-            layout: sheet.viewer.layout.in_section("produits"),
-            slug,
-            name,
-            id: Some(id.to_string()),
-            activity: a.name,
-            error: None,
-        }
-        .render()?,
-    ))
+    Ok(ActivityFormPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug,
+        name,
+        id: Some(id.to_string()),
+        activity: a.name,
+        error: None,
+    })
 }
 
 pub async fn rename_activity(
@@ -728,7 +718,7 @@ pub async fn confirm_delete_activity(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
     Path((_, id)): Path<(String, Uuid)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let (_, a) = activity(&state, &sheet, id).await?;
     sheet.confirm(
         "Supprimer l’activité",

@@ -109,3 +109,5 @@ pub struct RolesSummary {
     pub started: bool,
     pub problems: usize,
 }
+
+crate::impl_page!(RolesPage, PersonFormPage, ActivityFormPage);

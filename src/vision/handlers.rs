@@ -1,10 +1,9 @@
 //! Editing the vision (versioned), marking it reviewed, its history, comparison and restore.
 
-use askama::Template;
 use axum::{
     extract::State,
     http::StatusCode,
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -79,7 +78,7 @@ async fn form_page(
 pub async fn edit_form(
     State(state): State<AppState>,
     EditSheet(sheet): EditSheet,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let vision = db::find(&state.db, sheet.product.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -98,7 +97,7 @@ pub async fn edit_form(
         None,
     )
     .await?;
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 fn names(ids: &[Uuid], accounts: &[db::Contributor]) -> String {
@@ -131,7 +130,7 @@ pub async fn save(
                 None,
             )
             .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let warnings = model::warnings(&text);
@@ -147,7 +146,7 @@ pub async fn save(
         )
         .await?;
         page.warnings = warnings;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let product_id = sheet.product.id;
     let current = db::find(&state.db, product_id)
@@ -201,7 +200,7 @@ pub async fn save(
             Some(conflict),
         )
         .await?;
-        return Ok((StatusCode::CONFLICT, Html(page.render()?)).into_response());
+        return Ok((StatusCode::CONFLICT, page).into_response());
     };
     db::set_contributors(edit.tx(), product_id, &ids).await?;
     let user = &sheet.viewer.user;
@@ -273,7 +272,7 @@ fn version_row(v: &db::SavedVersion, current: i32) -> VersionRow {
 pub async fn history(
     State(state): State<AppState>,
     sheet: ProductSheet,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let vision = db::find(&state.db, sheet.product.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -289,7 +288,7 @@ pub async fn history(
         current_version: vision.version,
         layout: sheet.viewer.layout.in_section("produits"),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 /// The version numbered `raw`, or when it is empty the `default_index`-th newest.
@@ -319,7 +318,7 @@ pub async fn compare(
     State(state): State<AppState>,
     sheet: ProductSheet,
     Query(query): Query<CompareQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<impl IntoResponse> {
     let vision = db::find(&state.db, sheet.product.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -352,7 +351,7 @@ pub async fn compare(
         numbers: versions.iter().map(|v| v.number).collect(),
         layout: sheet.viewer.layout.in_section("produits"),
     };
-    Ok(Html(page.render()?))
+    Ok(page)
 }
 
 #[derive(Deserialize, Default)]

@@ -93,3 +93,5 @@ pub struct ComparePage {
     pub rows: Vec<DiffRow>,
     pub numbers: Vec<i32>,
 }
+
+crate::impl_page!(VisionFormPage, VisionHistoryPage, ComparePage);

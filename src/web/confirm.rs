@@ -21,3 +21,5 @@ pub struct ConfirmPage {
     /// What the button says (« Confirmer la suppression », « Révoquer le lien »).
     pub button: &'static str,
 }
+
+crate::impl_page!(ConfirmPage);

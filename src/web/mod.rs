@@ -48,13 +48,29 @@ impl Choice {
     }
 }
 
+/// Pages are responses: a handler returns its page, or `(StatusCode, page)` for a refused form
+/// or a conflict; a page that fails to render becomes the error page like any other error.
+#[macro_export]
+macro_rules! impl_page {
+    ($($page:ty),+ $(,)?) => {$(
+        impl axum::response::IntoResponse for $page {
+            fn into_response(self) -> axum::response::Response {
+                match askama::Template::render(&self) {
+                    Ok(html) => axum::response::Html(html).into_response(),
+                    Err(e) => $crate::error::AppError::from(e).into_response(),
+                }
+            }
+        }
+    )+};
+}
+
 /// A page with a status other than 200: a form refused (422) or in conflict (409).
 pub fn render(
     status: axum::http::StatusCode,
-    page: impl askama::Template,
+    page: impl axum::response::IntoResponse,
 ) -> crate::error::AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    Ok((status, axum::response::Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 /// Moves `id` one place up or down in `ids`; false when it is already at that end.
