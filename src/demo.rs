@@ -70,7 +70,7 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
                  password_hash = excluded.password_hash, active = true, updated_at = now()",
             email,
             name,
-            role.as_str(),
+            role.code(),
             hash
         )
         .execute(&mut *tx)

@@ -19,6 +19,7 @@ pub mod roles;
 pub mod state;
 pub mod telemetry;
 pub mod vision;
+pub mod vocabulary;
 pub mod web;
 
 pub use app::{router, serve};

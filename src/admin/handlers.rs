@@ -50,7 +50,7 @@ pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<impl IntoRespon
         layout: viewer.layout.in_section("admin"),
         email: String::new(),
         display_name: String::new(),
-        role: Role::Editor.as_str().into(),
+        role: Role::Editor.code().into(),
         roles: Role::ALL,
         errors: FieldErrors::new(),
     };

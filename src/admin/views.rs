@@ -22,7 +22,7 @@ pub struct AccountRow {
 pub struct UsersPage {
     pub layout: Layout,
     pub accounts: Vec<AccountRow>,
-    pub roles: [Role; 3],
+    pub roles: &'static [Role],
 }
 
 #[derive(Template)]
@@ -32,7 +32,7 @@ pub struct NewUserPage {
     pub email: String,
     pub display_name: String,
     pub role: String,
-    pub roles: [Role; 3],
+    pub roles: &'static [Role],
     pub errors: FieldErrors,
 }
 

@@ -17,36 +17,14 @@ pub struct Account {
     pub recent_failures: i64,
 }
 
-struct UserRow {
-    id: Uuid,
-    email: String,
-    display_name: String,
-    role: String,
-}
-
-impl TryFrom<UserRow> for User {
-    type Error = sqlx::Error;
-
-    fn try_from(row: UserRow) -> sqlx::Result<Self> {
-        let role = crate::decode::known(Role::parse(&row.role), "role", &row.role)?;
-        Ok(User {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            role,
-        })
-    }
-}
-
 pub async fn find_active_user(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<User>> {
-    let row = sqlx::query_as!(
-        UserRow,
-        "select id, email, display_name, role from users where id = $1 and active",
+    sqlx::query_as!(
+        User,
+        r#"select id, email, display_name, role as "role: Role" from users where id = $1 and active"#,
         id
     )
     .fetch_optional(db)
-    .await?;
-    row.map(User::try_from).transpose()
+    .await
 }
 
 /// The active account with this email (any case) and its password hash.
@@ -55,21 +33,20 @@ pub async fn find_credentials(
     email: &str,
 ) -> sqlx::Result<Option<(User, String)>> {
     let row = sqlx::query!(
-        "select id, email, display_name, role, password_hash from users where lower(email) = lower($1) and active",
+        r#"select id, email, display_name, role as "role: Role", password_hash from users where lower(email) = lower($1) and active"#,
         email
     )
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        let user = User::try_from(UserRow {
+    Ok(row.map(|r| {
+        let user = User {
             id: r.id,
             email: r.email,
             display_name: r.display_name,
             role: r.role,
-        })?;
-        Ok((user, r.password_hash))
-    })
-    .transpose()
+        };
+        (user, r.password_hash)
+    }))
 }
 
 pub async fn password_hash(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<String>> {
@@ -223,7 +200,7 @@ pub async fn create_user(
         "insert into users (email, display_name, role, password_hash) values ($1, $2, $3, $4) returning id",
         email,
         display_name,
-        role.as_str(),
+        role.code(),
         password_hash
     )
     .fetch_one(db)
@@ -232,7 +209,7 @@ pub async fn create_user(
 
 pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>> {
     let rows = sqlx::query!(
-        r#"select u.id, u.email, u.display_name, u.role, u.active, u.created_at,
+        r#"select u.id, u.email, u.display_name, u.role as "role: Role", u.active, u.created_at,
                   (select count(*) from login_failures f
                    where f.email = lower(u.email)
                      and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!"
@@ -245,12 +222,12 @@ pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>
     rows.into_iter()
         .map(|r| {
             Ok(Account {
-                user: User::try_from(UserRow {
+                user: User {
                     id: r.id,
                     email: r.email,
                     display_name: r.display_name,
                     role: r.role,
-                })?,
+                },
                 active: r.active,
                 created_at: r.created_at,
                 recent_failures: r.recent_failures,
@@ -273,7 +250,7 @@ pub async fn set_role(db: impl PgExecutor<'_>, id: Uuid, role: Role) -> sqlx::Re
                             where user_id in (select id from changed where role = 'reader') and can_edit)
          select id from changed",
         id,
-        role.as_str()
+        role.code()
     )
     .fetch_optional(db)
     .await?;

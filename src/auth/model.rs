@@ -8,43 +8,18 @@ use argon2::{
 };
 use uuid::Uuid;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Editor,
-    Reader,
-}
+crate::vocabulary!(
+    /// What an account may do: read, edit the products it is a member of, administer.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    Role {
+        Admin => "admin", "Administrateur";
+        Editor => "editor", "Éditeur";
+        Reader => "reader", "Lecteur";
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Editor, Role::Reader];
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "admin" => Some(Self::Admin),
-            "editor" => Some(Self::Editor),
-            "reader" => Some(Self::Reader),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Editor => "editor",
-            Self::Reader => "reader",
-        }
-    }
-
-    /// The French name shown in the interface.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Admin => "Administrateur",
-            Self::Editor => "Éditeur",
-            Self::Reader => "Lecteur",
-        }
-    }
-
     pub fn is_admin(self) -> bool {
         self == Self::Admin
     }
@@ -52,7 +27,7 @@ impl Role {
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.code())
     }
 }
 
@@ -307,7 +282,7 @@ mod tests {
     #[test]
     fn roles_parse_from_their_names_only() {
         for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(Role::parse(role.code()), Some(*role));
         }
         assert_eq!(Role::parse("superuser"), None);
     }

@@ -8,12 +8,11 @@ use uuid::Uuid;
 
 use crate::{
     error::AppResult,
-    web::{csv::CsvWriter, filters},
+    web::{csv::CsvWriter, filters, form::parse_date},
 };
 
 use super::{
     db::Indicator,
-    form::parse_date,
     model::{Point, parse_number},
 };
 

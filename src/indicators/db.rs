@@ -153,8 +153,9 @@ pub async fn indicators(
     only: Option<Uuid>,
 ) -> sqlx::Result<Vec<Indicator>> {
     let rows = sqlx::query!(
-        r#"select i.id, i.objective_id, i.name, i.kind, i.unit, i.direction, i.range_low, i.range_high,
-                  i.baseline_value, i.baseline_date, i.frequency, i.source, i.owner, i.description, i.version,
+        r#"select i.id, i.objective_id, i.name, i.kind as "kind: Kind", i.unit, i.direction as "direction: Trend",
+                  i.range_low, i.range_high, i.baseline_value, i.baseline_date, i.frequency as "frequency: Frequency",
+                  i.source as "source: Source", i.owner, i.description, i.version,
                   coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
                             from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
                   coalesce((select json_agg(json_build_object('id', m.id, 'date', m.measured_on, 'value', m.value, 'comment', m.comment)
@@ -175,20 +176,16 @@ pub async fn indicators(
                 id: r.id,
                 objective_id: r.objective_id,
                 name: r.name,
-                kind: crate::decode::known(Kind::parse(&r.kind), "kind", &r.kind)?,
+                kind: r.kind,
                 unit: r.unit,
-                trend: crate::decode::known(Trend::parse(&r.direction), "direction", &r.direction)?,
+                trend: r.direction,
                 range: r.range_low.zip(r.range_high),
                 baseline: Point {
                     date: r.baseline_date,
                     value: r.baseline_value,
                 },
-                frequency: crate::decode::known(
-                    Frequency::parse(&r.frequency),
-                    "frequency",
-                    &r.frequency,
-                )?,
-                source: crate::decode::known(Source::parse(&r.source), "source", &r.source)?,
+                frequency: r.frequency,
+                source: r.source,
                 owner: r.owner,
                 description: r.description,
                 version: r.version,
@@ -385,7 +382,8 @@ pub async fn portfolio_indicators(
     db: impl PgExecutor<'_>,
 ) -> sqlx::Result<Vec<PortfolioIndicator>> {
     let rows = sqlx::query!(
-        r#"select i.product_id, i.direction, i.range_low, i.range_high, i.baseline_value, i.baseline_date, i.frequency,
+        r#"select i.product_id, i.direction as "direction: Trend", i.range_low, i.range_high, i.baseline_value,
+                  i.baseline_date, i.frequency as "frequency: Frequency",
                   coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
                             from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
                   latest.measured_on as "latest_date?", latest.value as "latest_value?"
@@ -401,11 +399,7 @@ pub async fn portfolio_indicators(
             Ok(PortfolioIndicator {
                 product_id: r.product_id,
                 spec: Spec {
-                    trend: crate::decode::known(
-                        Trend::parse(&r.direction),
-                        "direction",
-                        &r.direction,
-                    )?,
+                    trend: r.direction,
                     range: r.range_low.zip(r.range_high),
                     baseline: Point {
                         date: r.baseline_date,
@@ -418,11 +412,7 @@ pub async fn portfolio_indicators(
                             value: t.value,
                         })
                         .collect(),
-                    frequency: crate::decode::known(
-                        Frequency::parse(&r.frequency),
-                        "frequency",
-                        &r.frequency,
-                    )?,
+                    frequency: r.frequency,
                 },
                 latest: r
                     .latest_date

@@ -1,6 +1,7 @@
 //! The objective, indicator and measurement forms: strings as typed, parsed into valid values
 //! or French messages per field.
 
+use crate::web::form::{parse_date, text};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -20,59 +21,6 @@ pub const TEXT_MAX: usize = 2000;
 pub const COMMENT_MAX: usize = 500;
 /// Target rows offered by the form.
 pub const TARGET_ROWS: usize = 3;
-
-use crate::web::form::DateError;
-
-/// A date typed by hand (`31/12/2026`) or by a date input (`2026-12-31`); `what` names the
-/// field in the messages ("la date de la mesure").
-pub fn parse_date(raw: &str, what: &str) -> Result<NaiveDate, String> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(format!("Saisissez {what}."));
-    }
-    let what = capitalised(what);
-    crate::web::form::calendar_date(raw).map_err(|error| match error {
-        DateError::Invalid => format!(
-            "{what} : « {raw} » n’est pas une date valide ; écrivez-la au format JJ/MM/AAAA."
-        ),
-        DateError::OutOfRange => {
-            format!(
-                "{what} : « {raw} » : {}.",
-                crate::web::form::YEAR_RANGE_MESSAGE
-            )
-        }
-    })
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn text(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    required: Option<&str>,
-) -> String {
-    let value = raw.trim().to_owned();
-    if let (true, Some(message)) = (value.is_empty(), required) {
-        errors.insert(field, message.into());
-    } else if value.chars().count() > max {
-        errors.insert(
-            field,
-            format!(
-                "{max} caractères au plus ({} saisis).",
-                value.chars().count()
-            ),
-        );
-    }
-    value
-}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]

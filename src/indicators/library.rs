@@ -290,7 +290,7 @@ mod tests {
             assert!(
                 TEMPLATES
                     .iter()
-                    .filter(|t| t.typologies.contains(&typology))
+                    .filter(|t| t.typologies.contains(typology))
                     .count()
                     >= 3,
                 "{typology:?}"

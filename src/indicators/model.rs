@@ -15,31 +15,7 @@ pub const RANGE_WATCH_MARGIN: f64 = 0.10;
 /// No measurement within this many periods of the frequency: stale.
 pub const STALE_PERIODS: i64 = 2;
 
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $(Self::$variant => $code),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $(Self::$variant => $label),+ }
-            }
-
-            pub fn parse(code: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}
-
-vocabulary!(
+crate::vocabulary!(
     /// What an indicator tells.
     Kind {
         Success => "succes", "Succès";
@@ -71,7 +47,7 @@ impl Kind {
     }
 }
 
-vocabulary!(
+crate::vocabulary!(
     /// Which way is better.
     Trend {
         Increase => "hausse", "Hausse";
@@ -80,7 +56,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+crate::vocabulary!(
     Frequency {
         Weekly => "hebdomadaire", "Hebdomadaire";
         Monthly => "mensuelle", "Mensuelle";
@@ -100,7 +76,7 @@ impl Frequency {
     }
 }
 
-vocabulary!(
+crate::vocabulary!(
     Source {
         Matomo => "matomo", "Matomo";
         Jdma => "jdma", "JDMA « Je donne mon avis »";

@@ -18,9 +18,9 @@ pub async fn rows(
     today: NaiveDate,
 ) -> sqlx::Result<Vec<Row>> {
     let rows = sqlx::query!(
-        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology,
+        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology as "typology: Typology",
                   p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
-                  p.rgaa, p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
+                  p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
                   v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.edited_at, v.reviewed_at
            from products p
            join visions v on v.product_id = p.id
@@ -48,16 +48,12 @@ pub async fn rows(
                 description: r.description,
                 direction_id: r.direction_id,
                 direction: r.direction,
-                typology: crate::decode::known(
-                    Typology::parse(&r.typology),
-                    "typology",
-                    &r.typology,
-                )?,
+                typology: r.typology,
                 phase_id: r.phase_id,
                 phase: r.phase,
                 phase_position: r.phase_position,
                 phase_since: r.phase_since,
-                rgaa: crate::decode::known(Rgaa::parse(&r.rgaa), "rgaa", &r.rgaa)?,
+                rgaa: r.rgaa,
                 dsfr: r.dsfr,
                 homologated: r.homologated,
                 rgpd_register: r.rgpd_register,

@@ -196,7 +196,7 @@ async fn index(
             &selected(filters.phase),
         ),
         typologies: Choice::list(
-            Typology::ALL.map(|t| (t.code(), t.label())),
+            Typology::options(),
             filters.typology.map(Typology::code).unwrap_or_default(),
         ),
         archived: Choice::list(

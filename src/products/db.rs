@@ -43,8 +43,8 @@ pub async fn phases(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
 
 pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
     let row = sqlx::query!(
-        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology,
-                  p.public_url, p.repository_url, p.stats_url, p.rgaa, p.dsfr, p.homologated, p.homologation_date,
+        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology as "typology: Typology",
+                  p.public_url, p.repository_url, p.stats_url, p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.homologation_date,
                   p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!"
            from products p
            join directions d on d.id = p.direction_id
@@ -62,15 +62,11 @@ pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<O
                 slug: r.slug,
                 description: r.description,
                 direction_id: r.direction_id,
-                typology: crate::decode::known(
-                    Typology::parse(&r.typology),
-                    "typology",
-                    &r.typology,
-                )?,
+                typology: r.typology,
                 public_url: r.public_url,
                 repository_url: r.repository_url,
                 stats_url: r.stats_url,
-                rgaa: crate::decode::known(Rgaa::parse(&r.rgaa), "rgaa", &r.rgaa)?,
+                rgaa: r.rgaa,
                 dsfr: r.dsfr,
                 homologated: r.homologated,
                 homologation_date: r.homologation_date,

@@ -57,8 +57,8 @@ fn form_page(
                 .map(|d| (d.id.to_string(), d.name.clone())),
             &form.direction_id,
         ),
-        typologies: Choice::list(Typology::ALL.map(|t| (t.code(), t.label())), &form.typology),
-        rgaa: Choice::list(Rgaa::ALL.map(|r| (r.code(), r.label())), &form.rgaa),
+        typologies: Choice::list(Typology::options(), &form.typology),
+        rgaa: Choice::list(Rgaa::options(), &form.rgaa),
         phases: phases.map(|phases| {
             Choice::list(
                 phases.iter().map(|p| {
@@ -582,8 +582,7 @@ async fn phase_page(
             &form.phase_id,
         ),
         decisions: Choice::list(
-            std::iter::once(("", "Aucune décision du comité"))
-                .chain(Decision::ALL.map(|d| (d.code(), d.label()))),
+            std::iter::once(("", "Aucune décision du comité")).chain(Decision::options()),
             &form.decision,
         ),
         today: today().to_string(),

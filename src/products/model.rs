@@ -4,103 +4,37 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{audit::Field, web::FieldErrors, web::filters};
+use crate::{
+    audit::Field,
+    web::{FieldErrors, filters, form::calendar_date},
+};
 
-/// The ten product typologies of the indicator library.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Typology {
-    Dossiers,
-    Contenus,
-    Demarches,
-    Elections,
-    TableauxDeBord,
-    Cartographie,
-    DonneesApi,
-    Statistiques,
-    Documents,
-    Finances,
-}
-
-impl Typology {
-    pub const ALL: [Typology; 10] = [
-        Self::Dossiers,
-        Self::Contenus,
-        Self::Demarches,
-        Self::Elections,
-        Self::TableauxDeBord,
-        Self::Cartographie,
-        Self::DonneesApi,
-        Self::Statistiques,
-        Self::Documents,
-        Self::Finances,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Dossiers => "dossiers",
-            Self::Contenus => "contenus",
-            Self::Demarches => "demarches",
-            Self::Elections => "elections",
-            Self::TableauxDeBord => "tableaux-de-bord",
-            Self::Cartographie => "cartographie",
-            Self::DonneesApi => "donnees-api",
-            Self::Statistiques => "statistiques",
-            Self::Documents => "documents",
-            Self::Finances => "finances",
-        }
+crate::vocabulary!(
+    /// The ten product typologies of the indicator library.
+    Typology {
+        Dossiers => "dossiers", "Gestion de dossiers";
+        Contenus => "contenus", "Gestion de contenus";
+        Demarches => "demarches", "Formulaires et démarches en ligne";
+        Elections => "elections", "Élections";
+        TableauxDeBord => "tableaux-de-bord", "Tableaux de bord";
+        Cartographie => "cartographie", "Cartographie";
+        DonneesApi => "donnees-api", "Mise à disposition de données (API)";
+        Statistiques => "statistiques", "Statistiques";
+        Documents => "documents", "Gestion documentaire";
+        Finances => "finances", "Gestion financière";
     }
+);
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Dossiers => "Gestion de dossiers",
-            Self::Contenus => "Gestion de contenus",
-            Self::Demarches => "Formulaires et démarches en ligne",
-            Self::Elections => "Élections",
-            Self::TableauxDeBord => "Tableaux de bord",
-            Self::Cartographie => "Cartographie",
-            Self::DonneesApi => "Mise à disposition de données (API)",
-            Self::Statistiques => "Statistiques",
-            Self::Documents => "Gestion documentaire",
-            Self::Finances => "Gestion financière",
-        }
+crate::vocabulary!(
+    /// RGAA accessibility compliance.
+    Rgaa {
+        Non => "non", "Non conforme";
+        Partiel => "partiel", "Partiellement conforme";
+        Total => "total", "Totalement conforme";
     }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.code() == code)
-    }
-}
-
-/// RGAA accessibility compliance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rgaa {
-    Non,
-    Partiel,
-    Total,
-}
+);
 
 impl Rgaa {
-    pub const ALL: [Rgaa; 3] = [Self::Non, Self::Partiel, Self::Total];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Non => "non",
-            Self::Partiel => "partiel",
-            Self::Total => "total",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Non => "Non conforme",
-            Self::Partiel => "Partiellement conforme",
-            Self::Total => "Totalement conforme",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-
     /// For sorting: the higher, the better.
     pub fn rank(self) -> u8 {
         match self {
@@ -111,40 +45,15 @@ impl Rgaa {
     }
 }
 
-/// The comité produit's decision that may come with a phase change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Go,
-    NoGo,
-    Pivot,
-    Stop,
-}
-
-impl Decision {
-    pub const ALL: [Decision; 4] = [Self::Go, Self::NoGo, Self::Pivot, Self::Stop];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Go => "go",
-            Self::NoGo => "no-go",
-            Self::Pivot => "pivot",
-            Self::Stop => "arret",
-        }
+crate::vocabulary!(
+    /// The comité produit's decision that may come with a phase change.
+    Decision {
+        Go => "go", "Go";
+        NoGo => "no-go", "No-go";
+        Pivot => "pivot", "Pivot";
+        Stop => "arret", "Arrêt";
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Go => "Go",
-            Self::NoGo => "No-go",
-            Self::Pivot => "Pivot",
-            Self::Stop => "Arrêt",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.code() == code)
-    }
-}
+);
 
 /// An entry of an editable reference list (directions, phases).
 #[derive(Clone, Debug)]
@@ -348,7 +257,7 @@ impl ProductForm {
         let homologated = self.homologated.is_some();
         let homologation_date = match self.homologation_date.trim() {
             "" => None,
-            raw => match parse_date(raw) {
+            raw => match calendar_date(raw).ok() {
                 Some(date) if date > today => {
                     errors.insert(
                         "homologation_date",
@@ -392,11 +301,6 @@ impl ProductForm {
             _ => Err(errors),
         }
     }
-}
-
-/// `2026-11-30` (date input) or `30/11/2026` (typed by hand), years 1900–2200.
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    crate::web::form::calendar_date(raw).ok()
 }
 
 /// An optional web address: empty is fine; otherwise http(s) with a host.
@@ -520,7 +424,7 @@ impl PhaseForm {
             }
             Some(_) => {}
         }
-        let changed_on = match parse_date(&self.changed_on) {
+        let changed_on = match calendar_date(&self.changed_on).ok() {
             None => {
                 errors.insert(
                     "changed_on",

@@ -121,8 +121,9 @@ pub async fn initiatives(
     roadmap_id: Uuid,
 ) -> sqlx::Result<Vec<Initiative>> {
     let rows = sqlx::query!(
-        "select id, title, description, kind, status, objective_id, starts_on, ends_on, milestone_on, milestone
-         from initiatives where roadmap_id = $1 order by starts_on, title collate \"fr-x-icu\"",
+        r#"select id, title, description, kind as "kind: InitiativeKind", status as "status: InitiativeStatus",
+                  objective_id, starts_on, ends_on, milestone_on, milestone
+           from initiatives where roadmap_id = $1 order by starts_on, title collate "fr-x-icu""#,
         roadmap_id
     )
     .fetch_all(db)
@@ -133,12 +134,8 @@ pub async fn initiatives(
                 id: r.id,
                 title: r.title,
                 description: r.description,
-                kind: crate::decode::known(InitiativeKind::parse(&r.kind), "kind", &r.kind)?,
-                status: crate::decode::known(
-                    InitiativeStatus::parse(&r.status),
-                    "status",
-                    &r.status,
-                )?,
+                kind: r.kind,
+                status: r.status,
                 objective_id: r.objective_id,
                 starts_on: r.starts_on,
                 ends_on: r.ends_on,
@@ -227,8 +224,9 @@ pub struct Risk {
 
 pub async fn risks(db: impl PgExecutor<'_>, roadmap_id: Uuid) -> sqlx::Result<Vec<Risk>> {
     let rows = sqlx::query!(
-        "select id, kind, description, owner, likelihood, impact, mitigation, status from risks where roadmap_id = $1
-         order by status, created_at",
+        r#"select id, kind as "kind: RiskKind", description, owner, likelihood as "likelihood: Level",
+                  impact as "impact: Level", mitigation, status as "status: RiskStatus"
+           from risks where roadmap_id = $1 order by risks.status, created_at"#,
         roadmap_id
     )
     .fetch_all(db)
@@ -237,17 +235,13 @@ pub async fn risks(db: impl PgExecutor<'_>, roadmap_id: Uuid) -> sqlx::Result<Ve
         .map(|r| {
             Ok(Risk {
                 id: r.id,
-                kind: crate::decode::known(RiskKind::parse(&r.kind), "kind", &r.kind)?,
+                kind: r.kind,
                 description: r.description,
                 owner: r.owner,
-                likelihood: crate::decode::known(
-                    Level::parse(&r.likelihood),
-                    "likelihood",
-                    &r.likelihood,
-                )?,
-                impact: crate::decode::known(Level::parse(&r.impact), "impact", &r.impact)?,
+                likelihood: r.likelihood,
+                impact: r.impact,
                 mitigation: r.mitigation,
-                status: crate::decode::known(RiskStatus::parse(&r.status), "status", &r.status)?,
+                status: r.status,
             })
         })
         .collect()

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::{
     audit::Field,
-    indicators::form::parse_date,
+    web::form::{parse_date, text},
     web::{FieldErrors, filters, form::Warnings},
 };
 
@@ -20,28 +20,6 @@ use super::{
 
 pub const TITLE_MAX: usize = 120;
 pub const TEXT_MAX: usize = 2000;
-
-fn text(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    raw: &str,
-    max: usize,
-    required: Option<&str>,
-) -> String {
-    let value = raw.trim().to_owned();
-    if let (true, Some(message)) = (value.is_empty(), required) {
-        errors.insert(field, message.into());
-    } else if value.chars().count() > max {
-        errors.insert(
-            field,
-            format!(
-                "{max} caractères au plus ({} saisis).",
-                value.chars().count()
-            ),
-        );
-    }
-    value
-}
 
 /// The roadmap's own fields: window, margin, priority objectives with their rank.
 #[derive(Clone, Debug, Default)]

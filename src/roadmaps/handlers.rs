@@ -558,14 +558,8 @@ fn initiative_page(
             None => format!("{base}/initiatives"),
         },
         cancel: base,
-        kinds: Choice::list(
-            InitiativeKind::ALL.iter().map(|k| (k.code(), k.label())),
-            &form.kind,
-        ),
-        statuses: Choice::list(
-            InitiativeStatus::ALL.iter().map(|s| (s.code(), s.label())),
-            &form.status,
-        ),
+        kinds: Choice::list(InitiativeKind::options(), &form.kind),
+        statuses: Choice::list(InitiativeStatus::options(), &form.status),
         objectives: objective_choices(objectives, &form.objective_id),
         window_hint: format!("Fenêtre de la roadmap : {}", r.window.label()),
         slug,
@@ -792,22 +786,10 @@ fn risk_page(
             None => format!("{base}/risques"),
         },
         cancel: base,
-        kinds: Choice::list(
-            RiskKind::ALL.iter().map(|k| (k.code(), k.label())),
-            &form.kind,
-        ),
-        likelihoods: Choice::list(
-            Level::ALL.iter().map(|l| (l.code(), l.label())),
-            &form.likelihood,
-        ),
-        impacts: Choice::list(
-            Level::ALL.iter().map(|l| (l.code(), l.label())),
-            &form.impact,
-        ),
-        statuses: Choice::list(
-            RiskStatus::ALL.iter().map(|s| (s.code(), s.label())),
-            &form.status,
-        ),
+        kinds: Choice::list(RiskKind::options(), &form.kind),
+        likelihoods: Choice::list(Level::options(), &form.likelihood),
+        impacts: Choice::list(Level::options(), &form.impact),
+        statuses: Choice::list(RiskStatus::options(), &form.status),
         slug,
         name,
         form,

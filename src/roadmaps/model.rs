@@ -12,54 +12,31 @@ pub const MARGIN_MAX: i32 = 50;
 pub const FOCUS_MAX: usize = 3;
 pub const DEFAULT_SHARE_DAYS: i64 = 90;
 
-macro_rules! vocabulary {
-    ($name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$(Self::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $(Self::$variant => $code),+ }
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $(Self::$variant => $label),+ }
-            }
-
-            pub fn parse(code: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}
-
-vocabulary!(InitiativeKind {
+crate::vocabulary!(InitiativeKind {
     Feature => "fonctionnalite", "Fonctionnalité";
     Experiment => "experimentation", "Expérimentation";
     Action => "action", "Action";
 });
 
-vocabulary!(InitiativeStatus {
+crate::vocabulary!(InitiativeStatus {
     Planned => "prevue", "Prévue";
     InProgress => "en-cours", "En cours";
     Done => "terminee", "Terminée";
     Dropped => "abandonnee", "Abandonnée";
 });
 
-vocabulary!(RiskKind {
+crate::vocabulary!(RiskKind {
     Dependency => "dependance", "Dépendance";
     Risk => "risque", "Risque";
 });
 
-vocabulary!(Level {
+crate::vocabulary!(Level {
     Low => "faible", "Faible";
     Medium => "moyen", "Moyen";
     High => "fort", "Fort";
 });
 
-vocabulary!(RiskStatus {
+crate::vocabulary!(RiskStatus {
     Open => "ouvert", "Ouvert";
     Mitigated => "maitrise", "Maîtrisé";
     Closed => "clos", "Clos";

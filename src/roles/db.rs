@@ -37,9 +37,11 @@ impl Person {
 
 pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Person>> {
     let rows = sqlx::query!(
-        "select id, name, organisation, team, role_title, allocation, expectations, email, user_id, can_edit from people
-         where product_id = $1
-         order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], team), name collate \"fr-x-icu\"",
+        r#"select id, name, organisation, team as "team: Team", role_title, allocation, expectations, email, user_id,
+                  can_edit
+           from people
+           where product_id = $1
+           order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], people.team), name collate "fr-x-icu""#,
         product_id
     )
     .fetch_all(db)
@@ -50,7 +52,7 @@ pub async fn people(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<V
                 id: r.id,
                 name: r.name,
                 organisation: r.organisation,
-                team: crate::decode::known(Team::parse(&r.team), "team", &r.team)?,
+                team: r.team,
                 role_title: r.role_title,
                 allocation: r.allocation,
                 expectations: r.expectations,

@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{auth::model::parse_email, web::FieldErrors};
+use crate::{
+    auth::model::parse_email,
+    web::{FieldErrors, form::text},
+};
 
 use super::{
     db::Person,
@@ -49,23 +52,11 @@ impl PersonForm {
     /// `accounts`: the accounts a person may be linked to, with whether each may edit.
     pub fn parse(&self, accounts: &[(Uuid, bool)]) -> Result<Person, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut text = |field: &'static str, raw: &str, max: usize| {
-            let value = raw.trim().to_owned();
-            if value.chars().count() > max {
-                errors.insert(
-                    field,
-                    format!(
-                        "{max} caractères au plus ({} saisis).",
-                        value.chars().count()
-                    ),
-                );
-            }
-            value
-        };
-        let name = text("name", &self.name, NAME_MAX);
-        let organisation = text("organisation", &self.organisation, NAME_MAX);
-        let role_title = text("role_title", &self.role_title, NAME_MAX);
-        let expectations = text("expectations", &self.expectations, TEXT_MAX);
+        let e = &mut errors;
+        let name = text(e, "name", &self.name, NAME_MAX, None);
+        let organisation = text(e, "organisation", &self.organisation, NAME_MAX, None);
+        let role_title = text(e, "role_title", &self.role_title, NAME_MAX, None);
+        let expectations = text(e, "expectations", &self.expectations, TEXT_MAX, None);
         if name.is_empty() {
             errors.insert("name", "Saisissez le nom de la personne.".into());
         }

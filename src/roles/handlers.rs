@@ -333,7 +333,7 @@ fn person_page(
             Some(id) => format!("/produits/{slug}/roles/personnes/{id}/modifier"),
             None => format!("/produits/{slug}/roles/personnes"),
         },
-        teams: Choice::list(Team::ALL.map(|t| (t.code(), t.label())), &form.team),
+        teams: Choice::list(Team::options(), &form.team),
         accounts: Choice::list(
             accounts.iter().map(|a| (a.id.to_string(), a.name.clone())),
             &form.user_id,

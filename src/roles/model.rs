@@ -33,83 +33,35 @@ pub const ROLE_TITLES: [&str; 8] = [
 /// Under this share of their time, a business owner is a warning.
 pub const BUSINESS_OWNER_MIN_ALLOCATION: i32 = 60;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Team {
-    Dnum,
-    Business,
-    Contractor,
-    Other,
-}
-
-impl Team {
-    pub const ALL: [Team; 4] = [Self::Dnum, Self::Business, Self::Contractor, Self::Other];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Dnum => "dnum",
-            Self::Business => "metier",
-            Self::Contractor => "prestataire",
-            Self::Other => "autre",
-        }
+crate::vocabulary!(
+    /// Where a person of the product comes from.
+    Team {
+        Dnum => "dnum", "Équipe DNUM";
+        Business => "metier", "Équipe métier";
+        Contractor => "prestataire", "Prestataire";
+        Other => "autre", "Autre partie prenante";
     }
+);
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Dnum => "Équipe DNUM",
-            Self::Business => "Équipe métier",
-            Self::Contractor => "Prestataire",
-            Self::Other => "Autre partie prenante",
-        }
+crate::vocabulary!(
+    /// A letter of the RACI matrix.
+    Letter {
+        R => "R", "R — réalise";
+        A => "A", "A — rend compte, décide";
+        /// Accountable and responsible at once: common practice on small teams.
+        AR => "A+R", "A+R — rend compte et réalise";
+        C => "C", "C — consulté";
+        I => "I", "I — informé";
     }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.code() == code)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Letter {
-    R,
-    A,
-    /// Accountable and responsible at once: common practice on small teams.
-    AR,
-    C,
-    I,
-}
+);
 
 impl Letter {
-    pub const ALL: [Letter; 5] = [Self::R, Self::A, Self::AR, Self::C, Self::I];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::R => "R",
-            Self::A => "A",
-            Self::AR => "A+R",
-            Self::C => "C",
-            Self::I => "I",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::R => "R — réalise",
-            Self::A => "A — rend compte, décide",
-            Self::AR => "A+R — rend compte et réalise",
-            Self::C => "C — consulté",
-            Self::I => "I — informé",
-        }
-    }
-
     pub fn is_accountable(self) -> bool {
         matches!(self, Self::A | Self::AR)
     }
 
     pub fn is_responsible(self) -> bool {
         matches!(self, Self::R | Self::AR)
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.code() == code)
     }
 }
 

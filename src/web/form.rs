@@ -2,6 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::FieldErrors;
+
 /// Dates people type are between these years: enough for any product's history and plans,
 /// and far from what PostgreSQL or a chart could mishandle (year 0, 9999…).
 pub const YEAR_MIN: i32 = 1900;
@@ -33,6 +35,56 @@ pub fn calendar_date(raw: &str) -> Result<NaiveDate, DateError> {
     } else {
         Err(DateError::OutOfRange)
     }
+}
+
+/// A date typed by hand (`31/12/2026`) or by a date input (`2026-12-31`); `what` names the
+/// field in the messages ("la date de la mesure").
+pub fn parse_date(raw: &str, what: &str) -> Result<NaiveDate, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(format!("Saisissez {what}."));
+    }
+    let what = capitalised(what);
+    calendar_date(raw).map_err(|error| match error {
+        DateError::Invalid => format!(
+            "{what} : « {raw} » n’est pas une date valide ; écrivez-la au format JJ/MM/AAAA."
+        ),
+        DateError::OutOfRange => {
+            format!("{what} : « {raw} » : {}.", YEAR_RANGE_MESSAGE)
+        }
+    })
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A text field, trimmed: `required` is the message when it is empty, and over `max`
+/// characters the message says how many were typed.
+pub fn text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    required: Option<&str>,
+) -> String {
+    let value = raw.trim().to_owned();
+    if let (true, Some(message)) = (value.is_empty(), required) {
+        errors.insert(field, message.into());
+    } else if value.chars().count() > max {
+        errors.insert(
+            field,
+            format!(
+                "{max} caractères au plus ({} saisis).",
+                value.chars().count()
+            ),
+        );
+    }
+    value
 }
 
 /// The value a form sends when the user confirms its warnings (the `confirmer` checkbox).
