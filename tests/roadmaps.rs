@@ -578,7 +578,7 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
 async fn public_links_are_rate_limited_per_address(db: PgPool) {
     let app = TestApp::new(db);
     let mut visitor = app.client();
-    for _ in 0..boussole::roadmaps::handlers::PUBLIC_RATE_LIMIT {
+    for _ in 0..boussole::roadmaps::share::PUBLIC_RATE_LIMIT {
         assert_eq!(
             visitor.get(&format!("/r/{}", "1".repeat(64))).await.status,
             StatusCode::NOT_FOUND

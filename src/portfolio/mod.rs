@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod model;
+pub mod timeline;
 
 use askama::Template;
 use axum::{
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/portefeuille.csv", get(export))
+        .route("/portefeuille/calendrier", get(timeline::timeline))
 }
 
 pub struct HeaderCell {

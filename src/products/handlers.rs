@@ -255,7 +255,7 @@ pub async fn show(
     let indicators = crate::indicators::db::indicators(&state.db, sheet.product.id, None).await?;
     let objectives = crate::indicators::db::objectives(&state.db, sheet.product.id).await?;
     let objective_count = objectives.len();
-    let roadmap = crate::roadmaps::handlers::summary(&state, sheet.product.id, &objectives).await?;
+    let roadmap = crate::roadmaps::section::summary(&state, sheet.product.id, &objectives).await?;
     let roles = crate::roles::handlers::summary(&state, sheet.product.id).await?;
 
     let p = sheet.product;

@@ -3,9 +3,12 @@
 
 pub mod db;
 pub mod form;
-pub mod handlers;
+pub mod items;
 pub mod model;
+pub mod roadmap;
 mod routes;
+pub mod section;
+pub mod share;
 pub mod views;
 
 pub use routes::router;

@@ -5,43 +5,51 @@ use axum::{
 
 use crate::state::AppState;
 
-use super::handlers as h;
+use super::{items, roadmap, share};
 
 pub fn router() -> Router<AppState> {
     let r = "/produits/{slug}/roadmaps/{id}";
     Router::new()
-        .route("/produits/{slug}/roadmaps", get(h::index).post(h::create))
-        .route(r, get(h::show))
-        .route(&format!("{r}/modifier"), get(h::edit_form).post(h::update))
-        .route(&format!("{r}/initiatives"), post(h::create_initiative))
-        .route(&format!("{r}/initiatives/nouvelle"), get(h::new_initiative))
+        .route(
+            "/produits/{slug}/roadmaps",
+            get(roadmap::index).post(roadmap::create),
+        )
+        .route(r, get(roadmap::show))
+        .route(
+            &format!("{r}/modifier"),
+            get(roadmap::edit_form).post(roadmap::update),
+        )
+        .route(&format!("{r}/initiatives"), post(items::create_initiative))
+        .route(
+            &format!("{r}/initiatives/nouvelle"),
+            get(items::new_initiative),
+        )
         .route(
             &format!("{r}/initiatives/{{iid}}/modifier"),
-            get(h::edit_initiative).post(h::update_initiative),
+            get(items::edit_initiative).post(items::update_initiative),
         )
         .route(
             &format!("{r}/initiatives/{{iid}}/supprimer"),
-            get(h::confirm_delete_initiative).post(h::delete_initiative),
+            get(items::confirm_delete_initiative).post(items::delete_initiative),
         )
-        .route(&format!("{r}/risques"), post(h::create_risk))
-        .route(&format!("{r}/risques/nouveau"), get(h::new_risk))
+        .route(&format!("{r}/risques"), post(items::create_risk))
+        .route(&format!("{r}/risques/nouveau"), get(items::new_risk))
         .route(
             &format!("{r}/risques/{{rid}}/modifier"),
-            get(h::edit_risk).post(h::update_risk),
+            get(items::edit_risk).post(items::update_risk),
         )
         .route(
             &format!("{r}/risques/{{rid}}/supprimer"),
-            get(h::confirm_delete_risk).post(h::delete_risk),
+            get(items::confirm_delete_risk).post(items::delete_risk),
         )
-        .route(&format!("{r}/partages"), post(h::create_link))
+        .route(&format!("{r}/partages"), post(share::create_link))
         .route(
             &format!("{r}/partages/{{lid}}/revoquer"),
-            get(h::confirm_revoke).post(h::revoke),
+            get(share::confirm_revoke).post(share::revoke),
         )
         .route(
             &format!("{r}/partages/{{lid}}/renouveler"),
-            post(h::renew_link),
+            post(share::renew_link),
         )
-        .route("/r/{token}", get(h::public))
-        .route("/portefeuille/calendrier", get(h::timeline))
+        .route("/r/{token}", get(share::public))
 }

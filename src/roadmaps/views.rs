@@ -401,26 +401,6 @@ pub struct GonePage {
     pub layout: Layout,
 }
 
-pub struct TimelineRow {
-    pub slug: String,
-    pub name: String,
-    pub before: usize,
-    pub span: usize,
-    pub after: usize,
-    pub window: String,
-    pub done: String,
-}
-
-#[derive(Template)]
-#[template(path = "roadmaps/timeline.html")]
-pub struct TimelinePage {
-    pub layout: Layout,
-    pub columns: Vec<CalendarColumn>,
-    pub rows: Vec<TimelineRow>,
-    pub without: Vec<String>,
-    pub query: String,
-}
-
 pub fn window_choices(window: &Window) -> (String, String) {
     (
         super::form::month_value(window.start),
@@ -435,6 +415,5 @@ crate::impl_page!(
     InitiativeFormPage,
     RiskFormPage,
     PublicPage,
-    GonePage,
-    TimelinePage
+    GonePage
 );
