@@ -425,7 +425,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         let first = PhaseChangeInput {
             phase_id: path[0].id,
             changed_on: started,
-            comment: products::handlers::REGISTERED.into(),
+            comment: products::editing::REGISTERED.into(),
             decision: None,
         };
         products::db::record_phase_change(&mut tx, id, None, &first, admin.id).await?;

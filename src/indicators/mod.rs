@@ -2,12 +2,15 @@
 //! the indicator library and CSV import / export.
 
 pub mod chart;
+pub mod csv;
 pub mod csv_io;
 pub mod db;
 pub mod form;
-pub mod handlers;
+pub mod indicator;
 pub mod library;
+pub mod measurements;
 pub mod model;
+pub mod objectives;
 mod routes;
 pub mod views;
 

@@ -5,68 +5,77 @@ use axum::{
 
 use crate::state::AppState;
 
-use super::handlers as h;
+use super::{csv, indicator, measurements, objectives};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/produits/{slug}/indicateurs",
-            get(h::index).post(h::create),
+            get(objectives::index).post(indicator::create),
         )
-        .route("/produits/{slug}/indicateurs/nouveau", get(h::new_form))
+        .route(
+            "/produits/{slug}/indicateurs/nouveau",
+            get(indicator::new_form),
+        )
         .route(
             "/produits/{slug}/indicateurs/bibliotheque",
-            get(h::library_page),
+            get(indicator::library_page),
         )
         .route(
             "/produits/{slug}/indicateurs/mesures.csv",
-            get(h::export_product),
+            get(csv::export_product),
         )
-        .route("/produits/{slug}/indicateurs/exemple.csv", get(h::example))
+        .route(
+            "/produits/{slug}/indicateurs/exemple.csv",
+            get(csv::example),
+        )
         .route(
             "/produits/{slug}/indicateurs/import",
-            get(h::import_form).post(h::import_preview),
+            get(csv::import_form).post(csv::import_preview),
         )
         .route(
             "/produits/{slug}/indicateurs/import/confirmer",
-            post(h::import_commit),
+            post(csv::import_commit),
         )
-        .route("/produits/{slug}/indicateurs/{id}", get(h::show))
+        .route("/produits/{slug}/indicateurs/{id}", get(indicator::show))
         .route(
             "/produits/{slug}/indicateurs/{id}/modifier",
-            get(h::edit_form).post(h::update),
+            get(indicator::edit_form).post(indicator::update),
         )
         .route(
             "/produits/{slug}/indicateurs/{id}/mesures",
-            post(h::add_measurement),
+            post(measurements::add_measurement),
         )
         .route(
             "/produits/{slug}/indicateurs/{id}/mesures.csv",
-            get(h::export_indicator),
+            get(csv::export_indicator),
         )
         .route(
             "/produits/{slug}/indicateurs/{id}/mesures/{mid}/modifier",
-            get(h::measurement_form).post(h::update_measurement),
+            get(measurements::measurement_form).post(measurements::update_measurement),
         )
         .route(
             "/produits/{slug}/indicateurs/{id}/mesures/{mid}/supprimer",
-            get(h::confirm_delete_measurement).post(h::delete_measurement),
+            get(measurements::confirm_delete_measurement).post(measurements::delete_measurement),
         )
-        .route("/produits/{slug}/objectifs", post(h::add_objective))
+        .route(
+            "/produits/{slug}/objectifs",
+            post(objectives::add_objective),
+        )
         .route(
             "/produits/{slug}/objectifs/{id}/modifier",
-            get(h::objective_form).post(h::update_objective),
+            get(objectives::objective_form).post(objectives::update_objective),
         )
         .route(
             "/produits/{slug}/objectifs/{id}/supprimer",
-            get(h::confirm_delete_objective).post(h::delete_objective),
+            get(objectives::confirm_delete_objective).post(objectives::delete_objective),
         )
         .route(
             "/produits/{slug}/objectifs/{id}/monter",
-            post(h::objective_up),
+            post(objectives::objective_up),
         )
         .route(
             "/produits/{slug}/objectifs/{id}/descendre",
-            post(h::objective_down),
+            post(objectives::objective_down),
         )
 }

@@ -2,9 +2,13 @@
 
 pub mod db;
 pub mod edit;
+pub mod editing;
 pub mod extract;
-pub mod handlers;
+pub mod history;
+pub mod lifecycle;
+pub mod members;
 pub mod model;
+pub mod sheet;
 pub mod views;
 
 use axum::{
@@ -16,29 +20,29 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/produits", get(handlers::list).post(handlers::create))
-        .route("/produits/nouveau", get(handlers::new_form))
-        .route("/produits/{slug}", get(handlers::show))
+        .route("/produits", get(sheet::list).post(editing::create))
+        .route("/produits/nouveau", get(editing::new_form))
+        .route("/produits/{slug}", get(sheet::show))
         .route(
             "/produits/{slug}/modifier",
-            get(handlers::edit_form).post(handlers::update),
+            get(editing::edit_form).post(editing::update),
         )
         .route(
             "/produits/{slug}/archiver",
-            get(handlers::archive_confirm).post(handlers::archive),
+            get(lifecycle::archive_confirm).post(lifecycle::archive),
         )
-        .route("/produits/{slug}/restaurer", post(handlers::restore))
+        .route("/produits/{slug}/restaurer", post(lifecycle::restore))
         .route(
             "/produits/{slug}/phase",
-            get(handlers::phase_form).post(handlers::change_phase),
+            get(lifecycle::phase_form).post(lifecycle::change_phase),
         )
         .route(
             "/produits/{slug}/membres",
-            get(handlers::members).post(handlers::add_member),
+            get(members::members).post(members::add_member),
         )
         .route(
             "/produits/{slug}/membres/retirer",
-            post(handlers::remove_member),
+            post(members::remove_member),
         )
-        .route("/produits/{slug}/historique", get(handlers::history))
+        .route("/produits/{slug}/historique", get(history::history))
 }

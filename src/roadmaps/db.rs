@@ -120,30 +120,34 @@ pub async fn initiatives(
     db: impl PgExecutor<'_>,
     roadmap_id: Uuid,
 ) -> sqlx::Result<Vec<Initiative>> {
-    let rows = sqlx::query!(
+    select_initiatives(db, roadmap_id, None).await
+}
+
+/// One initiative of the roadmap.
+pub async fn initiative(
+    db: impl PgExecutor<'_>,
+    roadmap_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Initiative>> {
+    Ok(select_initiatives(db, roadmap_id, Some(id)).await?.pop())
+}
+
+async fn select_initiatives(
+    db: impl PgExecutor<'_>,
+    roadmap_id: Uuid,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<Initiative>> {
+    sqlx::query_as!(
+        Initiative,
         r#"select id, title, description, kind as "kind: InitiativeKind", status as "status: InitiativeStatus",
                   objective_id, starts_on, ends_on, milestone_on, milestone
-           from initiatives where roadmap_id = $1 order by starts_on, title collate "fr-x-icu""#,
-        roadmap_id
+           from initiatives where roadmap_id = $1 and ($2::uuid is null or id = $2)
+           order by starts_on, title collate "fr-x-icu""#,
+        roadmap_id,
+        only
     )
     .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Initiative {
-                id: r.id,
-                title: r.title,
-                description: r.description,
-                kind: r.kind,
-                status: r.status,
-                objective_id: r.objective_id,
-                starts_on: r.starts_on,
-                ends_on: r.ends_on,
-                milestone_on: r.milestone_on,
-                milestone: r.milestone,
-            })
-        })
-        .collect()
+    .await
 }
 
 pub async fn save_initiative(
@@ -223,28 +227,34 @@ pub struct Risk {
 }
 
 pub async fn risks(db: impl PgExecutor<'_>, roadmap_id: Uuid) -> sqlx::Result<Vec<Risk>> {
-    let rows = sqlx::query!(
+    select_risks(db, roadmap_id, None).await
+}
+
+/// One risk or dependency of the roadmap.
+pub async fn risk(
+    db: impl PgExecutor<'_>,
+    roadmap_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<Risk>> {
+    Ok(select_risks(db, roadmap_id, Some(id)).await?.pop())
+}
+
+async fn select_risks(
+    db: impl PgExecutor<'_>,
+    roadmap_id: Uuid,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<Risk>> {
+    sqlx::query_as!(
+        Risk,
         r#"select id, kind as "kind: RiskKind", description, owner, likelihood as "likelihood: Level",
                   impact as "impact: Level", mitigation, status as "status: RiskStatus"
-           from risks where roadmap_id = $1 order by risks.status, created_at"#,
-        roadmap_id
+           from risks where roadmap_id = $1 and ($2::uuid is null or id = $2)
+           order by risks.status, created_at"#,
+        roadmap_id,
+        only
     )
     .fetch_all(db)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Risk {
-                id: r.id,
-                kind: r.kind,
-                description: r.description,
-                owner: r.owner,
-                likelihood: r.likelihood,
-                impact: r.impact,
-                mitigation: r.mitigation,
-                status: r.status,
-            })
-        })
-        .collect()
+    .await
 }
 
 pub async fn save_risk(
@@ -360,13 +370,31 @@ pub async fn create_link(tx: &mut PgConnection, link: &NewLink<'_>) -> sqlx::Res
 }
 
 pub async fn links(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<ShareLink>> {
+    select_links(db, product_id, None).await
+}
+
+/// One share link of the product.
+pub async fn link(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<ShareLink>> {
+    Ok(select_links(db, product_id, Some(id)).await?.pop())
+}
+
+async fn select_links(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<ShareLink>> {
     sqlx::query_as!(
         ShareLink,
         r#"select l.id, l.product_id, l.roadmap_id, l.label, u.display_name as "created_by?", l.created_at, l.expires_at,
                   l.revoked_at, l.views, l.last_viewed_at, l.show_vision, l.show_indicators, l.contact_id
            from share_links l left join users u on u.id = l.created_by
-           where l.product_id = $1 order by l.created_at desc"#,
-        product_id
+           where l.product_id = $1 and ($2::uuid is null or l.id = $2) order by l.created_at desc"#,
+        product_id,
+        only
     )
     .fetch_all(db)
     .await

@@ -118,10 +118,8 @@ async fn save_initiative(
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
     let existing = match item {
         Some(iid) => Some(
-            db::initiatives(&state.db, id)
+            db::initiative(&state.db, id, iid)
                 .await?
-                .into_iter()
-                .find(|i| i.id == iid)
                 .ok_or(AppError::NotFound)?,
         ),
         None => None,
@@ -153,10 +151,7 @@ async fn save_initiative(
         drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
-            Some(iid) => db::initiatives(&state.db, id)
-                .await?
-                .into_iter()
-                .find(|i| i.id == iid),
+            Some(iid) => db::initiative(&state.db, id, iid).await?,
             None => None,
         };
         let theirs_fields = theirs
@@ -234,10 +229,8 @@ pub async fn edit_initiative(
 ) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
     let objectives = indicators::db::objectives(&state.db, sheet.product.id).await?;
-    let i = db::initiatives(&state.db, id)
+    let i = db::initiative(&state.db, id, iid)
         .await?
-        .into_iter()
-        .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
     let form = InitiativeForm::from_initiative(&i, r.version);
     Ok(initiative_page(
@@ -348,10 +341,8 @@ async fn save_risk(
     let (_, r) = roadmap(state, &sheet, id).await?;
     let existing = match item {
         Some(rid) => Some(
-            db::risks(&state.db, id)
+            db::risk(&state.db, id, rid)
                 .await?
-                .into_iter()
-                .find(|x| x.id == rid)
                 .ok_or(AppError::NotFound)?,
         ),
         None => None,
@@ -378,11 +369,7 @@ async fn save_risk(
         drop(edit);
         let (_, fresh) = roadmap(state, &sheet, id).await?;
         let theirs = match item {
-            Some(rid) => db::risks(&state.db, id)
-                .await?
-                .into_iter()
-                .find(|x| x.id == rid)
-                .map(|x| x.fields()),
+            Some(rid) => db::risk(&state.db, id, rid).await?.map(|x| x.fields()),
             None => None,
         };
         let theirs = theirs.unwrap_or_else(|| {
@@ -441,10 +428,8 @@ pub async fn edit_risk(
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<impl IntoResponse> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
-    let risk = db::risks(&state.db, id)
+    let risk = db::risk(&state.db, id, rid)
         .await?
-        .into_iter()
-        .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
     Ok(risk_page(
         people(&state, sheet.product.id).await?,
@@ -471,10 +456,8 @@ pub async fn confirm_delete_initiative(
     EditSheet(sheet): EditSheet,
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<impl IntoResponse> {
-    let i = db::initiatives(&state.db, roadmap(&state, &sheet, id).await?.1.id)
+    let i = db::initiative(&state.db, roadmap(&state, &sheet, id).await?.1.id, iid)
         .await?
-        .into_iter()
-        .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
     let base = format!("/roadmaps/{id}");
     sheet.confirm(
@@ -494,10 +477,8 @@ pub async fn delete_initiative(
     Path((_, id, iid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
-    let i = db::initiatives(&state.db, r.id)
+    let i = db::initiative(&state.db, r.id, iid)
         .await?
-        .into_iter()
-        .find(|i| i.id == iid)
         .ok_or(AppError::NotFound)?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_initiative(edit.tx(), id, iid).await?;
@@ -521,10 +502,8 @@ pub async fn confirm_delete_risk(
     EditSheet(sheet): EditSheet,
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<impl IntoResponse> {
-    let x = db::risks(&state.db, roadmap(&state, &sheet, id).await?.1.id)
+    let x = db::risk(&state.db, roadmap(&state, &sheet, id).await?.1.id, rid)
         .await?
-        .into_iter()
-        .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
     let base = format!("/roadmaps/{id}");
     sheet.confirm(
@@ -544,10 +523,8 @@ pub async fn delete_risk(
     Path((_, id, rid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (_, r) = roadmap(&state, &sheet, id).await?;
-    let x = db::risks(&state.db, r.id)
+    let x = db::risk(&state.db, r.id, rid)
         .await?
-        .into_iter()
-        .find(|x| x.id == rid)
         .ok_or(AppError::NotFound)?;
     let mut edit = sheet.begin(&state).await?;
     db::delete_risk(edit.tx(), id, rid).await?;

@@ -138,10 +138,8 @@ pub async fn renew_link(
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (all, r) = roadmap(&state, &sheet, id).await?;
-    let link = db::links(&state.db, sheet.product.id)
+    let link = db::link(&state.db, sheet.product.id, lid)
         .await?
-        .into_iter()
-        .find(|l| l.id == lid)
         .ok_or(AppError::NotFound)?;
     // The audit names the roadmap the link shows, which may not be the page's.
     let shown = link
@@ -258,10 +256,8 @@ pub async fn confirm_revoke(
     EditSheet(sheet): EditSheet,
     Path((_, id, lid)): Path<(String, Uuid, Uuid)>,
 ) -> AppResult<impl IntoResponse> {
-    let link = db::links(&state.db, sheet.product.id)
+    let link = db::link(&state.db, sheet.product.id, lid)
         .await?
-        .into_iter()
-        .find(|l| l.id == lid)
         .ok_or(AppError::NotFound)?;
     let base = format!("/roadmaps/{id}");
     let label = if link.label.is_empty() {
@@ -373,7 +369,7 @@ pub async fn public(
         None => None,
     };
     let statement = if content.show_vision {
-        crate::vision::handlers::summary(&state, product_id)
+        crate::vision::section::summary(&state, product_id)
             .await?
             .statement
     } else {

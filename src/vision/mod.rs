@@ -4,6 +4,7 @@
 pub mod db;
 pub mod handlers;
 pub mod model;
+pub mod section;
 pub mod views;
 
 use axum::{

@@ -1,0 +1,156 @@
+//! The product list and the product sheet.
+
+use axum::{extract::State, response::IntoResponse};
+
+use crate::{
+    auth::{Viewer, model::Role},
+    error::AppResult,
+    state::AppState,
+    web::filters,
+};
+
+use super::{
+    db,
+    extract::ProductSheet,
+    model::{Decision, ProductInput, Rgaa},
+    views::*,
+};
+use crate::web::filters::today;
+
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<impl IntoResponse> {
+    let products = db::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| ListRow {
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            archived: p.archived,
+        })
+        .collect();
+    let can_create = viewer.user.role != Role::Reader;
+    Ok(ListPage {
+        layout: viewer.layout.in_section("produits"),
+        products,
+        can_create,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    sheet: ProductSheet,
+) -> AppResult<impl IntoResponse> {
+    let history = db::phase_history(&state.db, sheet.product.id).await?;
+    let members = db::members(&state.db, sheet.product.id).await?;
+    let vision = crate::vision::section::summary(&state, sheet.product.id).await?;
+    let indicators = crate::indicators::db::indicators(&state.db, sheet.product.id, None).await?;
+    let objectives = crate::indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let objective_count = objectives.len();
+    let roadmap = crate::roadmaps::section::summary(&state, sheet.product.id, &objectives).await?;
+    let roles = crate::roles::section::summary(&state, sheet.product.id).await?;
+
+    let p = sheet.product;
+    let input = &p.input;
+    let mut links = Vec::new();
+    for (label, url) in [
+        ("Site du produit", &input.public_url),
+        ("Dépôt de code", &input.repository_url),
+        ("Statistiques", &input.stats_url),
+    ] {
+        if let Some(url) = url {
+            links.push(Link {
+                label,
+                url: url.clone(),
+            });
+        }
+    }
+    let page = SheetPage {
+        layout: sheet.viewer.layout.in_section("produits"),
+        slug: input.slug.clone(),
+        name: input.name.clone(),
+        description: input.description.clone(),
+        direction: p.direction_name.clone(),
+        typology: input.typology.label().into(),
+        phase: p.phase_name.clone(),
+        phase_since: filters::date_short(p.phase_since),
+        days_in_phase: (today() - p.phase_since).num_days(),
+        archived: p.archived,
+        links,
+        compliance: compliance_badges(input),
+        updated: filters::datetime_short(p.updated_at),
+        can_edit: sheet.can_edit,
+        phase_history: history
+            .into_iter()
+            .map(|c| PhaseRow {
+                date: filters::date_short(c.changed_on),
+                from: c.from_phase,
+                to: c.phase,
+                decision: c
+                    .decision
+                    .as_deref()
+                    .and_then(Decision::parse)
+                    .map(|d| d.label().to_owned()),
+                comment: c.comment,
+                by: c.changed_by.unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        members: members.into_iter().map(|m| m.name).collect(),
+        vision,
+        indicators: indicators
+            .iter()
+            .map(|i| crate::indicators::views::IndicatorSummary::new(i, today()))
+            .collect(),
+        objective_count,
+        roadmap,
+        roles,
+    };
+    Ok(page)
+}
+
+pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {
+    let rgaa_kind = match input.rgaa {
+        Rgaa::Total => "success",
+        Rgaa::Partiel => "warning",
+        Rgaa::Non => "error",
+    };
+    vec![
+        Badge {
+            label: format!("RGAA : {}", input.rgaa.label().to_lowercase()),
+            kind: rgaa_kind,
+        },
+        Badge {
+            label: if input.dsfr {
+                "DSFR".into()
+            } else {
+                "Sans DSFR".into()
+            },
+            kind: if input.dsfr { "success" } else { "warning" },
+        },
+        Badge {
+            label: match input.homologation_date {
+                Some(date) if input.homologated => {
+                    format!("Homologué le {}", filters::date_short(date))
+                }
+                _ if input.homologated => "Homologué".into(),
+                _ => "Non homologué".into(),
+            },
+            kind: if input.homologated {
+                "success"
+            } else {
+                "error"
+            },
+        },
+        Badge {
+            label: if input.rgpd_register {
+                "Registre RGPD".into()
+            } else {
+                "Hors registre RGPD".into()
+            },
+            kind: if input.rgpd_register {
+                "success"
+            } else {
+                "error"
+            },
+        },
+    ]
+}
