@@ -369,25 +369,40 @@ fn token_of(page: &common::Page) -> String {
     url.rsplit('/').next().unwrap().to_owned()
 }
 
-#[sqlx::test(migrator = "boussole::MIGRATOR")]
-async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgPool) {
+/// A product « Partagé » with a current roadmap holding « Parcours de demande », and a link to
+/// it created through the roadmap page's form: (app, editor, slug, roadmap url, token).
+async fn shared_roadmap(db: PgPool) -> (TestApp, Client, String, String, String) {
     let app = TestApp::new(db);
     let (mut pm, _) = app.signed_in(Role::Editor).await;
     let slug = create_product(&mut pm, &app.db, "Partagé").await;
-    let other = create_product(&mut pm, &app.db, "Secret Défense").await;
     let url = roadmap(&mut pm, &slug, 0, 3).await;
     initiative(&mut pm, &url, "Parcours de demande", 0, 20, "en-cours").await;
-    let other_url = roadmap(&mut pm, &other, 0, 3).await;
-    initiative(
-        &mut pm,
-        &other_url,
-        "Initiative confidentielle",
-        0,
-        20,
-        "en-cours",
-    )
-    .await;
+    let page = pm.get(&url).await;
+    let created = pm
+        .submit(
+            &page,
+            "form[action$='/partages']",
+            &[
+                ("label", "Équipe métier"),
+                ("days", "90"),
+                ("cible", "courante"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let token = token_of(&pm.get(&url).await);
+    (app, pm, slug, url, token)
+}
 
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_share_link_outside_1_to_180_days_is_refused_by_the_field_with_the_input_kept(
+    db: PgPool,
+) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Partagé").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    initiative(&mut pm, &url, "Parcours de demande", 0, 20, "en-cours").await;
     // A validity out of bounds: the form comes back with the error by the field, what was typed
     // kept, and the error summary focused.
     for days in ["999", "0", "NaN"] {
@@ -424,7 +439,26 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
         .await
         .unwrap();
     assert_eq!(links, 0);
+}
 
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_share_link_shows_one_roadmap_to_anyone_without_a_way_into_the_application(db: PgPool) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let slug = create_product(&mut pm, &app.db, "Partagé").await;
+    let url = roadmap(&mut pm, &slug, 0, 3).await;
+    initiative(&mut pm, &url, "Parcours de demande", 0, 20, "en-cours").await;
+    let other = create_product(&mut pm, &app.db, "Secret Défense").await;
+    let other_url = roadmap(&mut pm, &other, 0, 3).await;
+    initiative(
+        &mut pm,
+        &other_url,
+        "Initiative confidentielle",
+        0,
+        20,
+        "en-cours",
+    )
+    .await;
     pm.post(
         &format!("{url}/partages"),
         &[
@@ -493,7 +527,12 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
         .await
         .unwrap();
     assert_eq!(views, 2);
+}
 
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_link_to_the_current_roadmap_follows_the_product_to_its_next_roadmap(db: PgPool) {
+    let (app, mut pm, slug, _, token) = shared_roadmap(db).await;
+    let mut visitor = app.client();
     // "La roadmap courante" follows the product: a new roadmap covering today takes over.
     sqlx::query("update roadmaps set start_month = start_month - interval '6 months', end_month = end_month - interval '6 months' where id = (select id from roadmaps where product_id = (select id from products where slug = $1))")
         .bind(&slug)
@@ -507,7 +546,12 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
         followed.text("main").contains("Nouvelle saison")
             && !followed.text("main").contains("Parcours de demande")
     );
+}
 
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_revoked_link_answers_like_one_that_never_existed(db: PgPool) {
+    let (app, mut pm, _, next, token) = shared_roadmap(db).await;
+    let mut visitor = app.client();
     // Revoked: the same page as a link that never existed.
     let lid: uuid::Uuid = sqlx::query_scalar("select id from share_links")
         .fetch_one(&app.db)
@@ -539,7 +583,18 @@ async fn share_links_show_one_roadmap_to_anyone_until_revoked_or_expired(db: PgP
             StatusCode::NOT_FOUND
         );
     }
+}
 
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn an_expired_link_stops_at_once_and_every_link_event_is_audited(db: PgPool) {
+    let (app, mut pm, _, next, _) = shared_roadmap(db).await;
+    let mut visitor = app.client();
+    let lid: uuid::Uuid = sqlx::query_scalar("select id from share_links")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    pm.post(&format!("{next}/partages/{lid}/revoquer"), &[])
+        .await;
     // Expired: stops at once too.
     pm.post(
         &format!("{next}/partages"),

@@ -44,10 +44,7 @@ async fn an_admin_signs_in_with_the_keyboard_visits_every_page_and_signs_out(db:
     browser.press(Key::Tab).await;
     browser.type_text(PASSWORD).await;
     browser.press(Key::Enter).await;
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
+    browser.wait_h1("Portefeuille des produits").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/");
     browser.assert_accessible("the portfolio").await;
 
@@ -77,12 +74,7 @@ async fn an_admin_signs_in_with_the_keyboard_visits_every_page_and_signs_out(db:
         .send_keys("pas-une-adresse")
         .await
         .unwrap();
-    c.find(Locator::XPath("//button[text()='Créer le compte']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Créer le compte").await;
     let error = c
         .wait()
         .for_element(Locator::Id("email-erreur"))
@@ -120,10 +112,7 @@ async fn an_admin_signs_in_with_the_keyboard_visits_every_page_and_signs_out(db:
         .tab_to(30, |_, text| text.contains("Se déconnecter"))
         .await;
     browser.press(Key::Enter).await;
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Connexion à Boussole']"))
-        .await
-        .unwrap();
+    browser.wait_h1("Connexion à Boussole").await;
     assert!(
         c.find(Locator::Css("[role=status]"))
             .await
@@ -143,75 +132,28 @@ async fn an_admin_signs_in_with_the_keyboard_visits_every_page_and_signs_out(db:
     server.stop().await;
 }
 
-/// Fills a field found by id, replacing what it held.
-async fn fill(c: &fantoccini::Client, id: &str, value: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
-
-/// Sets a date field: typing into Chromium's date widget depends on the locale's format.
-async fn fill_date(c: &fantoccini::Client, id: &str, date: chrono::NaiveDate) {
-    let field = c.find(Locator::Id(id)).await.unwrap();
-    let element = serde_json::to_value(&field).unwrap();
-    c.execute(
-        "arguments[0].value = arguments[1];",
-        vec![element, serde_json::json!(date.to_string())],
-    )
-    .await
-    .unwrap();
-}
-
 /// Signs in through the login form and waits for the portfolio.
-async fn sign_in(c: &fantoccini::Client, server: &TestServer, email: &str) {
-    c.goto(&server.url("/login")).await.unwrap();
-    fill(c, "email", email).await;
-    fill(c, "password", PASSWORD).await;
-    c.find(Locator::XPath("//button[text()='Se connecter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Portefeuille des produits']"))
-        .await
-        .unwrap();
+async fn sign_in(b: &Browser, server: &TestServer, email: &str) {
+    b.sign_in(&server.url("/login"), email, PASSWORD).await;
+    b.wait_h1("Portefeuille des produits").await;
 }
 
 /// Creates the product « Aide au Répit » through its form and waits for its sheet.
-async fn create_aide_au_repit(c: &fantoccini::Client, server: &TestServer) {
-    c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Aide au Répit").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
+async fn create_aide_au_repit(browser: &Browser, server: &TestServer) {
+    browser
+        .client
+        .goto(&server.url("/produits/nouveau"))
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Aide au Répit']"))
-        .await
-        .unwrap();
-}
-
-async fn choose(c: &fantoccini::Client, id: &str, label: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap()
-        .select_by_label(label)
-        .await
-        .unwrap();
-}
-
-async fn screenshot(c: &fantoccini::Client, name: &str) {
-    // Set BOUSSOLE_SCREENSHOTS to a folder to look at the pages the journey visits.
-    if let Ok(dir) = std::env::var("BOUSSOLE_SCREENSHOTS") {
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
+    browser.fill("name", "Aide au Répit").await;
+    browser
+        .choose("direction_id", "Solidarités et cohésion sociale")
+        .await;
+    browser
+        .choose("typology", "Formulaires et démarches en ligne")
+        .await;
+    browser.click_button("Enregistrer").await;
+    browser.wait_h1("Aide au Répit").await;
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
@@ -221,20 +163,15 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
     let browser = Browser::start().await;
     let c = &browser.client;
 
-    sign_in(c, &server, &editor.email).await;
+    sign_in(&browser, &server, &editor.email).await;
     browser.assert_accessible("the empty portfolio").await;
 
     // A first try with mistakes: the form comes back with messages and what was typed.
     c.goto(&server.url("/produits/nouveau")).await.unwrap();
     browser.assert_accessible("the product form").await;
-    fill(c, "name", "Signalement Maltraitance").await;
-    fill(c, "public_url", "pas-une-adresse").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("name", "Signalement Maltraitance").await;
+    browser.fill("public_url", "pas-une-adresse").await;
+    browser.click_button("Enregistrer").await;
     let error = c
         .wait()
         .for_element(Locator::Id("public_url-erreur"))
@@ -257,49 +194,39 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
             .as_deref(),
         Some("Signalement Maltraitance")
     );
-    screenshot(c, "product-form-errors").await;
+    browser.screenshot("product-form-errors").await;
     browser
         .assert_accessible("the product form with its errors")
         .await;
 
-    fill(c, "public_url", "https://signalement.social.gouv.fr").await;
-    choose(c, "direction_id", "Solidarités et cohésion sociale").await;
-    choose(c, "typology", "Formulaires et démarches en ligne").await;
-    choose(c, "rgaa", "Partiellement conforme").await;
+    browser
+        .fill("public_url", "https://signalement.social.gouv.fr")
+        .await;
+    browser
+        .choose("direction_id", "Solidarités et cohésion sociale")
+        .await;
+    browser
+        .choose("typology", "Formulaires et démarches en ligne")
+        .await;
+    browser.choose("rgaa", "Partiellement conforme").await;
     c.find(Locator::Css("label[for=dsfr]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Signalement Maltraitance']"))
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer").await;
+    browser.wait_h1("Signalement Maltraitance").await;
     assert_eq!(
         c.current_url().await.unwrap().path(),
         "/produits/signalement-maltraitance"
     );
-    screenshot(c, "product-sheet").await;
+    browser.screenshot("product-sheet").await;
     browser.assert_accessible("the product sheet").await;
 
     // Change the phase through its own small form.
-    c.find(Locator::LinkText("Changer de phase"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Changer de phase']"))
-        .await
-        .unwrap();
+    browser.click_link("Changer de phase").await;
+    browser.wait_h1("Changer de phase").await;
     c.find(Locator::XPath(
         "//button[text()='Enregistrer le changement de phase']",
     ))
@@ -315,9 +242,11 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
     browser
         .assert_accessible("the phase form with its errors")
         .await;
-    choose(c, "phase_id", "MVP").await;
-    fill(c, "comment", "Premier usage réel validé par le comité").await;
-    choose(c, "decision", "Go").await;
+    browser.choose("phase_id", "MVP").await;
+    browser
+        .fill("comment", "Premier usage réel validé par le comité")
+        .await;
+    browser.choose("decision", "Go").await;
     c.find(Locator::XPath(
         "//button[text()='Enregistrer le changement de phase']",
     ))
@@ -330,12 +259,7 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
     // The DSFR shows badges in capitals.
     assert_eq!(badge.text().await.unwrap().to_lowercase(), "phase : mvp");
 
-    c.find(Locator::LinkText("Historique des modifications"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Historique des modifications").await;
     let first = c
         .wait()
         .for_element(Locator::Css(".bsl-history li p strong"))
@@ -349,13 +273,8 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
 
     // The portfolio, filtered by phase with the form, as a bookmarkable URL.
     c.goto(&server.url("/")).await.unwrap();
-    choose(c, "phase", "MVP").await;
-    c.find(Locator::XPath("//button[text()='Filtrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.choose("phase", "MVP").await;
+    browser.click_button("Filtrer").await;
     c.wait()
         .for_element(Locator::XPath("//caption[text()='1 produit affiché']"))
         .await
@@ -379,7 +298,7 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
         row.contains("Signalement Maltraitance") && row.contains("MVP"),
         "{row}"
     );
-    screenshot(c, "portfolio").await;
+    browser.screenshot("portfolio").await;
     browser.assert_accessible("the filtered portfolio").await;
 
     browser.close().await;
@@ -392,17 +311,12 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
     let admin = create_user(&db, Role::Admin, "Alice Martin").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(c, &server, &admin.email).await;
+    sign_in(&browser, &server, &admin.email).await;
 
     c.goto(&server.url("/admin/phases")).await.unwrap();
     browser.assert_accessible("the phases list").await;
-    fill(c, "nouveau", "Idée").await;
-    c.find(Locator::XPath("//button[text()='Ajouter']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("nouveau", "Idée").await;
+    browser.click_button("Ajouter").await;
     c.wait()
         .for_element(Locator::Id("erreur-nouveau"))
         .await
@@ -415,19 +329,11 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
 
     // A product edited in two tabs: the second save meets the conflict page.
     c.goto(&server.url("/produits/nouveau")).await.unwrap();
-    fill(c, "name", "Double Onglet").await;
-    choose(c, "direction_id", "Santé").await;
-    choose(c, "typology", "Statistiques").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Double Onglet']"))
-        .await
-        .unwrap();
+    browser.fill("name", "Double Onglet").await;
+    browser.choose("direction_id", "Santé").await;
+    browser.choose("typology", "Statistiques").await;
+    browser.click_button("Enregistrer").await;
+    browser.wait_h1("Double Onglet").await;
     c.goto(&server.url("/produits/double-onglet/modifier"))
         .await
         .unwrap();
@@ -435,13 +341,8 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
         .execute(&db)
         .await
         .unwrap();
-    fill(c, "description", "Ma description").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("description", "Ma description").await;
+    browser.click_button("Enregistrer").await;
     c.wait()
         .for_element(Locator::Css("table.bsl-conflict"))
         .await
@@ -456,18 +357,10 @@ async fn the_admin_reference_lists_and_a_conflict_page_are_accessible(db: PgPool
             .as_deref(),
         Some("Ma description")
     );
-    screenshot(c, "conflict").await;
+    browser.screenshot("conflict").await;
     browser.assert_accessible("the conflict page").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Double Onglet']"))
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer").await;
+    browser.wait_h1("Double Onglet").await;
     assert!(
         c.find(Locator::Css(".fr-text--lead"))
             .await
@@ -488,22 +381,19 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(c, &server, &pm.email).await;
-    create_aide_au_repit(c, &server).await;
+    sign_in(&browser, &server, &pm.email).await;
+    create_aide_au_repit(&browser, &server).await;
 
-    c.find(Locator::LinkText("Rédiger la vision"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Rédiger la vision").await;
     c.wait()
         .for_element(Locator::Id("statement"))
         .await
         .unwrap();
     browser.assert_accessible("the vision form").await;
     // Too long a statement: refused next to the field, with the live count saying by how much.
-    fill(c, "statement", &"Une vision bien trop longue. ".repeat(12)).await;
+    browser
+        .fill("statement", &"Une vision bien trop longue. ".repeat(12))
+        .await;
     let counter = c
         .find(Locator::Id("statement-compteur"))
         .await
@@ -512,13 +402,10 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
         .await
         .unwrap();
     assert!(counter.contains("de trop"), "live count: {counter}");
-    fill(c, "users", "Les proches aidants et leurs familles").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .fill("users", "Les proches aidants et leurs familles")
+        .await;
+    browser.click_button("Enregistrer la vision").await;
     c.wait()
         .for_element(Locator::Id("statement-erreur"))
         .await
@@ -537,35 +424,22 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
         .assert_accessible("the vision form with its errors")
         .await;
 
-    fill(c, "statement", "Aider les aidants à souffler").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .fill("statement", "Aider les aidants à souffler")
+        .await;
+    browser.click_button("Enregistrer la vision").await;
     c.wait()
         .for_element(Locator::Css(".bsl-vision-statement"))
         .await
         .unwrap();
-    c.find(Locator::LinkText("Modifier la vision"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    fill(
-        c,
-        "statement",
-        "Aider tous les proches aidants à souffler près de chez eux",
-    )
-    .await;
-    c.find(Locator::XPath("//button[text()='Enregistrer la vision']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Modifier la vision").await;
+    browser
+        .fill(
+            "statement",
+            "Aider tous les proches aidants à souffler près de chez eux",
+        )
+        .await;
+    browser.click_button("Enregistrer la vision").await;
     let statement = c
         .wait()
         .for_element(Locator::Css(".bsl-vision-statement"))
@@ -575,7 +449,7 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
         statement.text().await.unwrap(),
         "Aider tous les proches aidants à souffler près de chez eux"
     );
-    screenshot(c, "vision-section").await;
+    browser.screenshot("vision-section").await;
 
     c.find(Locator::XPath(
         "//button[text()='Vision relue, toujours valable']",
@@ -604,27 +478,11 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
         .assert_accessible("the product sheet with its vision")
         .await;
 
-    c.find(Locator::LinkText("Versions de la vision"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Versions de la vision']"))
-        .await
-        .unwrap();
+    browser.click_link("Versions de la vision").await;
+    browser.wait_h1("Versions de la vision").await;
     browser.assert_accessible("the vision history").await;
-    c.find(Locator::XPath("//button[text()='Comparer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Version 1 → version 2']"))
-        .await
-        .unwrap();
+    browser.click_button("Comparer").await;
+    browser.wait_h1("Version 1 → version 2").await;
     let added = c
         .find(Locator::Css("#diff-1 ~ p ins, section ins"))
         .await
@@ -633,7 +491,7 @@ async fn a_product_manager_writes_the_vision_confirms_it_and_compares_versions(d
         .await
         .unwrap();
     assert!(added.contains("tous"), "{added}");
-    screenshot(c, "vision-compare").await;
+    browser.screenshot("vision-compare").await;
     browser.assert_accessible("the vision comparison").await;
 
     browser.close().await;
@@ -648,29 +506,20 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(c, &server, &pm.email).await;
-    create_aide_au_repit(c, &server).await;
+    sign_in(&browser, &server, &pm.email).await;
+    create_aide_au_repit(&browser, &server).await;
 
-    c.find(Locator::LinkText("Gérer les objectifs et indicateurs"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Objectifs et indicateurs']"))
-        .await
-        .unwrap();
+    browser
+        .click_link("Gérer les objectifs et indicateurs")
+        .await;
+    browser.wait_h1("Objectifs et indicateurs").await;
     browser
         .assert_accessible("the empty objectives and indicators page")
         .await;
-    fill(c, "title", "Réduire l’épuisement des aidants").await;
-    c.find(Locator::XPath("//button[text()='Ajouter l’objectif']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .fill("title", "Réduire l’épuisement des aidants")
+        .await;
+    browser.click_button("Ajouter l’objectif").await;
     c.wait()
         .for_element(Locator::XPath(
             "//h2[contains(., 'Réduire l’épuisement des aidants')]",
@@ -678,16 +527,8 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
         .await
         .unwrap();
 
-    c.find(Locator::LinkText("Ajouter depuis la bibliothèque"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Bibliothèque d’indicateurs']"))
-        .await
-        .unwrap();
+    browser.click_link("Ajouter depuis la bibliothèque").await;
+    browser.wait_h1("Bibliothèque d’indicateurs").await;
     browser.assert_accessible("the indicator library").await;
     c.find(Locator::Css(
         "a[title='Utiliser le modèle « Satisfaction des utilisateurs »']",
@@ -711,7 +552,9 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
             .as_deref(),
         Some("Satisfaction des utilisateurs")
     );
-    choose(c, "objective_id", "Réduire l’épuisement des aidants").await;
+    browser
+        .choose("objective_id", "Réduire l’épuisement des aidants")
+        .await;
     // A mistake first: no reference value.
     c.find(Locator::XPath(
         "//button[text()='Enregistrer l’indicateur']",
@@ -730,9 +573,13 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
         .await;
     let today = boussole::web::filters::today();
     let iso = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
-    fill(c, "baseline_value", "6,4").await;
-    fill_date(c, "baseline_date", today - chrono::Duration::days(200)).await;
-    fill_date(c, "target_date_1", today + chrono::Duration::days(165)).await;
+    browser.fill("baseline_value", "6,4").await;
+    browser
+        .fill_date("baseline_date", today - chrono::Duration::days(200))
+        .await;
+    browser
+        .fill_date("target_date_1", today + chrono::Duration::days(165))
+        .await;
     c.find(Locator::XPath(
         "//button[text()='Enregistrer l’indicateur']",
     ))
@@ -755,14 +602,11 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
 
     // Two measurements by hand.
     for (days, value) in [(60, "6,8"), (5, "7,3")] {
-        fill_date(c, "date", today - chrono::Duration::days(days)).await;
-        fill(c, "value", value).await;
-        c.find(Locator::XPath("//button[text()='Enregistrer la mesure']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser
+            .fill_date("date", today - chrono::Duration::days(days))
+            .await;
+        browser.fill("value", value).await;
+        browser.click_button("Enregistrer la mesure").await;
         c.wait()
             .for_element(Locator::XPath(&format!(
                 "//table[@id='mesures']//td[text()='{value}/10']"
@@ -795,7 +639,7 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
             .len(),
         2
     );
-    screenshot(c, "indicator").await;
+    browser.screenshot("indicator").await;
     browser
         .assert_accessible("the indicator page with its chart")
         .await;
@@ -809,12 +653,7 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
         iso(today - chrono::Duration::days(30)),
     );
     std::fs::write(&file, csv).unwrap();
-    c.find(Locator::LinkText("Importer des mesures (CSV)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("Importer des mesures (CSV)").await;
     c.wait().for_element(Locator::Id("fichier")).await.unwrap();
     browser.assert_accessible("the import page").await;
     c.find(Locator::Id("fichier"))
@@ -823,12 +662,7 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
         .send_keys(&file.display().to_string())
         .await
         .unwrap();
-    c.find(Locator::XPath("//button[text()='Voir l’aperçu']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Voir l’aperçu").await;
     let summary = c
         .wait()
         .for_element(Locator::Id("bilan"))
@@ -841,7 +675,7 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
         summary.starts_with("2 nouvelle(s) mesure(s), 0 remplacement(s), 1 ligne(s) en erreur"),
         "{summary}"
     );
-    screenshot(c, "import-preview").await;
+    browser.screenshot("import-preview").await;
     browser.assert_accessible("the import preview").await;
     c.find(Locator::XPath(
         "//button[starts-with(., 'Importer les 2 lignes valides')]",
@@ -870,25 +704,14 @@ async fn a_product_manager_sets_up_an_indicator_from_the_library_and_imports_mea
     server.stop().await;
 }
 
-async fn set_value(c: &fantoccini::Client, id: &str, value: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap();
-    let element = serde_json::to_value(&field).unwrap();
-    c.execute(
-        "arguments[0].value = arguments[1];",
-        vec![element, serde_json::json!(value)],
-    )
-    .await
-    .unwrap();
-}
-
 #[sqlx::test(migrator = "boussole::MIGRATOR")]
 async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     let server = TestServer::start(db.clone()).await;
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(c, &server, &pm.email).await;
-    create_aide_au_repit(c, &server).await;
+    sign_in(&browser, &server, &pm.email).await;
+    create_aide_au_repit(&browser, &server).await;
     for title in [
         "Réduire l’épuisement des aidants",
         "Faire connaître le service",
@@ -896,13 +719,8 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         c.goto(&server.url("/produits/aide-au-repit/indicateurs"))
             .await
             .unwrap();
-        fill(c, "title", title).await;
-        c.find(Locator::XPath("//button[text()='Ajouter l’objectif']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.fill("title", title).await;
+        browser.click_button("Ajouter l’objectif").await;
         c.wait()
             .for_element(Locator::XPath(&format!("//h2[contains(., '{title}')]")))
             .await
@@ -917,23 +735,20 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         .await
         .unwrap();
     browser.assert_accessible("the roadmaps page").await;
-    set_value(c, "start_month", &first.format("%Y-%m").to_string()).await;
-    set_value(
-        c,
-        "end_month",
-        &first
-            .checked_add_months(chrono::Months::new(7))
-            .unwrap()
-            .format("%Y-%m")
-            .to_string(),
-    )
-    .await;
-    c.find(Locator::XPath("//button[text()='Créer la roadmap']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .set_value("start_month", &first.format("%Y-%m").to_string())
+        .await;
+    browser
+        .set_value(
+            "end_month",
+            &first
+                .checked_add_months(chrono::Months::new(7))
+                .unwrap()
+                .format("%Y-%m")
+                .to_string(),
+        )
+        .await;
+    browser.click_button("Créer la roadmap").await;
     let error = c
         .wait()
         .for_element(Locator::Id("end_month-erreur"))
@@ -946,13 +761,10 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     browser
         .assert_accessible("the new roadmap form with its error")
         .await;
-    set_value(c, "end_month", &last.format("%Y-%m").to_string()).await;
-    c.find(Locator::XPath("//button[text()='Créer la roadmap']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .set_value("end_month", &last.format("%Y-%m").to_string())
+        .await;
+    browser.click_button("Créer la roadmap").await;
     c.wait()
         .for_element(Locator::XPath("//h1[starts-with(., 'Roadmap ')]"))
         .await
@@ -983,12 +795,7 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     {
         input.send_keys(&(n + 1).to_string()).await.unwrap();
     }
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer").await;
     c.wait().for_element(Locator::XPath("//section[@aria-labelledby='priorites']//li[text()='Réduire l’épuisement des aidants']")).await.unwrap();
 
     // Three initiatives and a risk.
@@ -997,17 +804,18 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         ("Connexion FranceConnect", 20, 50),
         ("Audit RGAA", 40, 70),
     ] {
-        c.find(Locator::LinkText("Ajouter une initiative"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.click_link("Ajouter une initiative").await;
         c.wait().for_element(Locator::Id("title")).await.unwrap();
-        fill(c, "title", title).await;
-        choose(c, "objective_id", "Réduire l’épuisement des aidants").await;
-        fill_date(c, "starts_on", first + chrono::Duration::days(from)).await;
-        fill_date(c, "ends_on", first + chrono::Duration::days(to)).await;
+        browser.fill("title", title).await;
+        browser
+            .choose("objective_id", "Réduire l’épuisement des aidants")
+            .await;
+        browser
+            .fill_date("starts_on", first + chrono::Duration::days(from))
+            .await;
+        browser
+            .fill_date("ends_on", first + chrono::Duration::days(to))
+            .await;
         if title == "Audit RGAA" {
             browser.assert_accessible("the initiative form").await;
         }
@@ -1026,22 +834,14 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
             .await
             .unwrap();
     }
-    c.find(Locator::LinkText("Ajouter une dépendance ou un risque"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .click_link("Ajouter une dépendance ou un risque")
+        .await;
     c.wait()
         .for_element(Locator::Id("description"))
         .await
         .unwrap();
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer").await;
     c.wait()
         .for_element(Locator::Id("description-erreur"))
         .await
@@ -1049,14 +849,11 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     browser
         .assert_accessible("the risk form with its error")
         .await;
-    fill(c, "description", "API du système métier livrée en retard").await;
-    choose(c, "impact", "Fort").await;
-    c.find(Locator::XPath("//button[text()='Enregistrer']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .fill("description", "API du système métier livrée en retard")
+        .await;
+    browser.choose("impact", "Fort").await;
+    browser.click_button("Enregistrer").await;
     c.wait()
         .for_element(Locator::XPath(
             "//td[contains(., 'API du système métier livrée en retard')]",
@@ -1066,14 +863,9 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
     browser
         .assert_accessible("the roadmap page, month calendar")
         .await;
-    screenshot(c, "roadmap").await;
+    browser.screenshot("roadmap").await;
 
-    c.find(Locator::LinkText("par semaine"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_link("par semaine").await;
     c.wait()
         .for_element(Locator::Css(".bsl-calendar--weeks"))
         .await
@@ -1083,7 +875,7 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         .await;
 
     // A share link, opened by someone without an account.
-    fill(c, "label", "Équipe métier").await;
+    browser.fill("label", "Équipe métier").await;
     let link = browser.create_share_link().await;
     browser.assert_accessible("the share-link list").await;
     let path = link
@@ -1157,19 +949,13 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
     let pm = create_user(&db, Role::Editor, "Marie Dupont").await;
     let browser = Browser::start().await;
     let c = &browser.client;
-    sign_in(c, &server, &pm.email).await;
-    create_aide_au_repit(c, &server).await;
+    sign_in(&browser, &server, &pm.email).await;
+    create_aide_au_repit(&browser, &server).await;
 
-    c.find(Locator::LinkText("Gérer les personnes et la matrice RACI"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//h1[text()='Rôles et responsabilités']"))
-        .await
-        .unwrap();
+    browser
+        .click_link("Gérer les personnes et la matrice RACI")
+        .await;
+    browser.wait_h1("Rôles et responsabilités").await;
     browser.assert_accessible("the empty roles page").await;
     let team = [
         (
@@ -1188,22 +974,12 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
         ),
     ];
     for (n, (name, group, role, allocation)) in team.iter().enumerate() {
-        c.find(Locator::LinkText("Ajouter une personne"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.click_link("Ajouter une personne").await;
         c.wait().for_element(Locator::Id("name")).await.unwrap();
         if n == 0 {
             // A first try without a group: refused next to the field.
-            fill(c, "name", name).await;
-            c.find(Locator::XPath("//button[text()='Enregistrer']"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            browser.fill("name", name).await;
+            browser.click_button("Enregistrer").await;
             c.wait()
                 .for_element(Locator::Id("team-erreur"))
                 .await
@@ -1212,16 +988,11 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
                 .assert_accessible("the person form with its errors")
                 .await;
         }
-        fill(c, "name", name).await;
-        choose(c, "team", group).await;
-        fill(c, "role_title", role).await;
-        fill(c, "allocation", allocation).await;
-        c.find(Locator::XPath("//button[text()='Enregistrer']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        browser.fill("name", name).await;
+        browser.choose("team", group).await;
+        browser.fill("role_title", role).await;
+        browser.fill("allocation", allocation).await;
+        browser.click_button("Enregistrer").await;
         c.wait()
             .for_element(Locator::XPath(&format!("//li/strong[text()='{name}']")))
             .await
@@ -1263,12 +1034,7 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
         };
         select.send_keys(letter).await.unwrap();
     }
-    c.find(Locator::XPath("//button[text()='Enregistrer la matrice']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer la matrice").await;
     let state = c
         .wait()
         .for_element(Locator::XPath("//h3[starts-with(., 'RACI non valide')]"))
@@ -1287,7 +1053,7 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
             .unwrap()
             .contains("n’a pas de A")
     );
-    screenshot(c, "raci-error").await;
+    browser.screenshot("raci-error").await;
     browser
         .assert_accessible("the roles page with the matrix in error")
         .await;
@@ -1296,12 +1062,7 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
     let first_a =
         &c.find_all(Locator::Css("select.bsl-letter")).await.unwrap()[column_of("Claire")];
     first_a.send_keys("A").await.unwrap();
-    c.find(Locator::XPath("//button[text()='Enregistrer la matrice']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_button("Enregistrer la matrice").await;
     let valid = c
         .wait()
         .for_element(Locator::XPath("//p[starts-with(., 'RACI valide')]"))

@@ -273,6 +273,82 @@ impl Browser {
         self.client.print(config).await.unwrap()
     }
 
+    /// Fills a field found by id, replacing what it held.
+    pub async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Sets a field's value directly: typing into Chromium's date and month widgets depends on
+    /// the locale's format.
+    pub async fn set_value(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        let element = serde_json::to_value(&field).unwrap();
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1];",
+                vec![element, json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    pub async fn fill_date(&self, id: &str, date: chrono::NaiveDate) {
+        self.set_value(id, &date.to_string()).await;
+    }
+
+    /// Chooses an option of the select `id` by its label.
+    pub async fn choose(&self, id: &str, label: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_label(label)
+            .await
+            .unwrap();
+    }
+
+    /// Follows the link whose text is `text`.
+    pub async fn click_link(&self, text: &str) {
+        self.client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("no link « {text} »: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Presses the button whose text is `text`.
+    pub async fn click_button(&self, text: &str) {
+        self.client
+            .find(Locator::XPath(&format!("//button[text()='{text}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no button « {text} »: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits for the page whose title (h1) is `text`.
+    pub async fn wait_h1(&self, text: &str) {
+        self.client
+            .wait()
+            .for_element(Locator::XPath(&format!("//h1[text()='{text}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no page titled « {text} »: {e}"));
+    }
+
+    /// Saves a screenshot when BOUSSOLE_SCREENSHOTS names a folder, to look at the pages a
+    /// journey visits.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("BOUSSOLE_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+        }
+    }
+
     pub async fn close(self) {
         let Self {
             client,
