@@ -99,12 +99,29 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let janitor = tokio::spawn(clean_up_periodically(state.db.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let counter = tokio::spawn(flush_views_periodically(state.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     janitor.abort();
+    counter.abort();
+    // The views counted since the last flush: the only thing a stop could otherwise lose.
+    if let Err(error) = state.traffic.flush(&state.db).await {
+        tracing::warn!(%error, "could not record the last share-link views");
+    }
     result
+}
+
+/// Adds the public links' views counted in memory to the database every few seconds.
+async fn flush_views_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(roadmaps::traffic::FLUSH_EVERY);
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.traffic.flush(&state.db).await {
+            tracing::warn!(%error, "could not record share-link views; kept for the next try");
+        }
+    }
 }
 
 /// Deletes expired sessions and old failed-login records every ten minutes.

@@ -9,7 +9,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::{auth::hashing::Hasher, config::Config};
+use crate::{auth::hashing::Hasher, config::Config, roadmaps::traffic::Traffic};
 
 /// Request bodies above this size get the 413 page.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub assets: Arc<str>,
     /// Password hashing, bounded in memory and concurrency.
     pub hasher: Hasher,
+    /// Public link views and requests, counted in memory (see `roadmaps::traffic`).
+    pub traffic: Arc<Traffic>,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -37,6 +39,7 @@ impl AppState {
             config: Arc::new(config),
             assets: format!("/static/{version}").into(),
             hasher: Hasher::new(),
+            traffic: Arc::default(),
         }
     }
 }

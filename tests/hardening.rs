@@ -16,7 +16,9 @@ use axum::{
 };
 use boussole::{AppState, auth::model::Role};
 use chrono::Datelike;
-use common::{PASSWORD, TestApp, TestServer, create_product, create_user, field_value};
+use common::{
+    PASSWORD, TestApp, TestServer, count_writes, create_product, create_user, field_value, written,
+};
 use sqlx::PgPool;
 
 fn cookie_pair(response: &reqwest::Response) -> Option<String> {
@@ -1101,4 +1103,60 @@ async fn a_garbled_version_is_refused_with_its_message_and_keeps_the_input(db: P
             assert_eq!(before, after, "{url}: nothing was saved");
         }
     }
+}
+
+/// Every page reachable from the demo portfolio, read by an administrator (who sees every
+/// page an editor does, and the admin pages), writes nothing to the database: no session
+/// refresh, no counter, no cache.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn no_page_reachable_from_the_demo_writes_when_read(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    // A share link to read as a visitor too.
+    let token = "c".repeat(64);
+    sqlx::query(
+        "insert into share_links (product_id, token_hash, label, expires_at)
+         select id, sha256($1::bytea), 'Lecture', now() + interval '1 day' from products limit 1",
+    )
+    .bind(token.as_bytes())
+    .execute(&db)
+    .await
+    .unwrap();
+    admin.get("/").await;
+    count_writes(&db).await;
+
+    let mut queue = vec!["/".to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) || seen.len() > 400 {
+            continue;
+        }
+        let page = admin.get(&path).await;
+        assert!(
+            page.status.is_success(),
+            "{path}: {} {}",
+            page.status,
+            page.text("h1")
+        );
+        for href in page
+            .html()
+            .select(&scraper::Selector::parse("a[href^='/']").unwrap())
+        {
+            let href = href.value().attr("href").unwrap();
+            let href = href.split('#').next().unwrap();
+            if !href.starts_with("/static") && !href.is_empty() && !seen.contains(href) {
+                queue.push(href.to_owned());
+            }
+        }
+    }
+    assert!(seen.len() > 100, "the crawl reached {} pages", seen.len());
+    let public = app.client().get(&format!("/r/{token}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert_eq!(
+        written(&db).await,
+        0,
+        "reading {} pages wrote to the database",
+        seen.len()
+    );
 }

@@ -1050,3 +1050,49 @@ async fn save_twice(client: &reqwest::Client, apps: [&App; 2], path: &str, field
         "{path}: the save that won is the one stored"
     );
 }
+
+/// Share-link views are counted in memory: the ones counted just before SIGTERM reach the
+/// database when the instance stops.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn share_link_views_counted_in_memory_survive_a_stop(db: PgPool) {
+    let _serial = SERIAL.lock().await;
+    let url = database_url(&db);
+    let token = "d".repeat(64);
+    sqlx::raw_sql(
+        "insert into directions (name, position) values ('D', 99);
+         insert into phases (name, position) values ('P', 99);
+         insert into products (slug, name, direction_id, typology, phase_id, phase_since)
+           select 'p', 'Partagé', (select id from directions where name = 'D'), 'demarches',
+                  (select id from phases where name = 'P'), current_date;
+         insert into visions (product_id) select id from products;",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into share_links (product_id, token_hash, expires_at)
+         select id, sha256($1::bytea), now() + interval '1 day' from products",
+    )
+    .bind(token.as_bytes())
+    .execute(&db)
+    .await
+    .unwrap();
+    let mut app = App::start(&url);
+    app.wait_ready().await;
+    let client = browser();
+    for _ in 0..3 {
+        let view = client
+            .get(app.url(&format!("/r/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(view.status(), StatusCode::OK);
+    }
+    app.kill_term();
+    assert!(app.wait_exit(Duration::from_secs(10)).await.success());
+    let views: i64 = sqlx::query_scalar("select views from share_links")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(views, 3, "the views counted before the stop are recorded");
+}

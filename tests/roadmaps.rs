@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use boussole::auth::model::Role;
 use chrono::{Datelike, Months, NaiveDate};
-use common::{Client, TestApp, create_product, field_value};
+use common::{Client, TestApp, count_writes, create_product, field_value, written};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
@@ -522,11 +522,66 @@ async fn a_share_link_shows_one_roadmap_to_anyone_without_a_way_into_the_applica
     assert!(
         row.contains("Équipe métier") && row.contains("Roadmap courante") && row.contains("Actif")
     );
-    let views: i64 = sqlx::query_scalar("select views from share_links")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(views, 2);
+    let views_cell = list.texts("#liens tbody tr td:nth-child(6)")[0].clone();
+    assert_eq!(views_cell, "2", "the two views are counted at once");
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn viewing_a_public_link_writes_nothing_and_its_views_reach_the_database_at_the_next_flush(
+    db: PgPool,
+) {
+    let (app, mut pm, _, url, token) = shared_roadmap(db).await;
+    // The editor's pages read as well: nothing they show writes.
+    pm.get(&url).await;
+    count_writes(&app.db).await;
+    let mut visitor = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            visitor.get(&format!("/r/{token}")).await.status,
+            StatusCode::OK
+        );
+    }
+    let list = pm.get(&url).await;
+    assert_eq!(written(&app.db).await, 0, "reads wrote rows");
+    assert_eq!(list.texts("#liens tbody tr td:nth-child(6)"), ["5"]);
+
+    app.state.traffic.flush(&app.db).await.unwrap();
+    assert_eq!(
+        written(&app.db).await,
+        1,
+        "one statement, one row, for five views"
+    );
+    let (views, seen): (i64, bool) = sqlx::query_as(
+        "select views, last_viewed_at > now() - interval '1 minute' from share_links",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!((views, seen), (5, true));
+    assert_eq!(
+        pm.get(&url).await.texts("#liens tbody tr td:nth-child(6)"),
+        ["5"],
+        "counted once, not twice"
+    );
+    // A flush with nothing counted writes nothing either.
+    let before = written(&app.db).await;
+    app.state.traffic.flush(&app.db).await.unwrap();
+    assert_eq!(written(&app.db).await, before);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn valid_views_are_limited_per_address_too(db: PgPool) {
+    let (app, _, _, _, token) = shared_roadmap(db).await;
+    let mut visitor = app.client();
+    for _ in 0..boussole::roadmaps::share::PUBLIC_RATE_LIMIT {
+        assert_eq!(
+            visitor.get(&format!("/r/{token}")).await.status,
+            StatusCode::OK
+        );
+    }
+    let limited = visitor.get(&format!("/r/{token}")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.header("retry-after"), Some("60"));
 }
 
 #[sqlx::test(migrator = "boussole::MIGRATOR")]

@@ -402,25 +402,27 @@ async fn select_links(
 
 /// A valid link, as its page needs it.
 pub struct OpenLink {
+    pub id: Uuid,
     pub product_id: Uuid,
     pub roadmap_id: Option<Uuid>,
     pub content: LinkContent,
 }
 
-/// The link with this token hash if it is neither revoked nor expired; counts the view.
+/// The link with this token hash if it is neither revoked nor expired. Reads only: views are
+/// counted by `traffic`.
 pub async fn open_link(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<OpenLink>> {
     let row = sqlx::query!(
-        "update share_links set views = views + 1, last_viewed_at = now()
-         where token_hash = $1 and revoked_at is null and expires_at > now()
-         returning product_id, roadmap_id, show_vision, show_indicators, contact_id",
+        "select id, product_id, roadmap_id, show_vision, show_indicators, contact_id from share_links
+         where token_hash = $1 and revoked_at is null and expires_at > now()",
         token_hash
     )
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| OpenLink {
+        id: r.id,
         product_id: r.product_id,
         roadmap_id: r.roadmap_id,
         content: LinkContent {
@@ -445,8 +447,8 @@ pub async fn revoke_link(
     .await
 }
 
-/// Counts a request to a public link from `client_ip`; returns the requests of the last 60
-/// seconds, estimated from this minute's count and the previous minute's weighted by how much
+/// Counts a request for an unknown public link (a guess) from `client_ip`, where every instance
+/// sees it; returns the guesses of the last 60 seconds, estimated from this minute's count and the previous minute's weighted by how much
 /// of it is still within 60 seconds — so a burst straddling a minute boundary is counted whole.
 pub async fn hit(db: impl PgExecutor<'_>, client_ip: &str) -> sqlx::Result<f64> {
     sqlx::query_scalar!(

@@ -9,6 +9,7 @@ pub mod roadmap;
 mod routes;
 pub mod section;
 pub mod share;
+pub mod traffic;
 pub mod views;
 
 pub use routes::router;

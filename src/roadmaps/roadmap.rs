@@ -303,7 +303,7 @@ pub(crate) async fn roadmap_page(
                     creator: l.created_by.unwrap_or_default(),
                     created: filters::date_short(filters::paris_day(l.created_at)),
                     expires: filters::date_short(filters::paris_day(l.expires_at)),
-                    views: l.views,
+                    views: l.views + state.traffic.pending(l.id),
                     last_view: l
                         .last_viewed_at
                         .map(filters::datetime_short)

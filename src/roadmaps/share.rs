@@ -323,18 +323,22 @@ fn public_headers(mut response: Response) -> Response {
 }
 
 /// `/r/{token}`: the roadmap, read-only, for anyone holding a valid link.
+fn too_many_requests() -> AppError {
+    AppError::TooManyRequests {
+        message: "Trop de consultations depuis votre adresse : réessayez dans une minute.".into(),
+        retry_after: 60,
+    }
+}
+
 pub async fn public(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     Query(query): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    if db::hit(&state.db, &ip).await? > f64::from(PUBLIC_RATE_LIMIT) {
-        return Err(AppError::TooManyRequests {
-            message: "Trop de consultations depuis votre adresse : réessayez dans une minute."
-                .into(),
-            retry_after: 60,
-        });
+    let now = Utc::now();
+    if state.traffic.hit(&ip, now) > f64::from(PUBLIC_RATE_LIMIT) {
+        return Err(too_many_requests());
     }
     let layout = Layout::public(&state.assets);
     // Any malformed token is simply unknown: the same page as a revoked or expired one.
@@ -345,16 +349,22 @@ pub async fn public(
         None
     };
     let Some(db::OpenLink {
+        id,
         product_id,
         roadmap_id,
         content,
     }) = link
     else {
+        // A guess, or a link that ended: limited where every instance counts it.
+        if db::hit(&state.db, &ip).await? > f64::from(PUBLIC_RATE_LIMIT) {
+            return Err(too_many_requests());
+        }
         let page = GonePage { layout };
         return Ok(public_headers(
             (StatusCode::NOT_FOUND, page).into_response(),
         ));
     };
+    state.traffic.view(id, now);
     let (name, updated) = products::db::name_and_last_change(&state.db, product_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -440,3 +440,30 @@ impl Client {
         self.post(&action, &pairs).await
     }
 }
+
+/// Counts the rows written (inserted, updated, deleted) in every table from now on.
+pub async fn count_writes(db: &PgPool) {
+    sqlx::raw_sql(
+        "create table written (n bigint not null);
+         insert into written values (0);
+         create function count_write() returns trigger language plpgsql as
+           $$ begin update written set n = n + 1; return null; end $$;
+         do $$ declare t text; begin
+           for t in select tablename from pg_tables
+                    where schemaname = 'public' and tablename not in ('written', '_sqlx_migrations') loop
+             execute format('create trigger count_write after insert or update or delete on %I
+                             for each row execute function count_write()', t);
+           end loop;
+         end $$;",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+}
+
+pub async fn written(db: &PgPool) -> i64 {
+    sqlx::query_scalar("select n from written")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
