@@ -43,6 +43,9 @@ enum Command {
     Demo {
         #[arg(long)]
         force: bool,
+        /// Then copy the demo products until the portfolio holds this many (for benchmarks)
+        #[arg(long)]
+        products: Option<u32>,
     },
 }
 
@@ -103,10 +106,18 @@ async fn main() -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Command::Demo { force } => match demo::load(&db, force).await? {
-            demo::Outcome::Loaded => println!("Demo data loaded."),
-            demo::Outcome::AlreadyLoaded => println!("Demo data already loaded: nothing to do."),
-        },
+        Command::Demo { force, products } => {
+            match demo::load(&db, force).await? {
+                demo::Outcome::Loaded => println!("Demo data loaded."),
+                demo::Outcome::AlreadyLoaded => {
+                    println!("Demo data already loaded: nothing to do.")
+                }
+            }
+            if let Some(target) = products {
+                let added = demo::grow(&db, target).await?;
+                println!("{added} products added by copying the demo products.");
+            }
+        }
     }
     Ok(())
 }

@@ -192,3 +192,49 @@ fn a_bad_variable_is_named_at_start() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("BOUSSOLE_LISTEN"));
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn demo_grows_the_portfolio_to_the_products_asked_with_everything_they_hold(db: PgPool) {
+    let (ok, out) = boussole(&db, &["demo", "--products", "100"], "");
+    assert!(ok, "{out}");
+    assert!(out.contains("70 products added"), "{out}");
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct slug), count(*) filter (where not exists
+                  (select 1 from visions v where v.product_id = p.id)),
+                (select count(*) from products c where c.slug like 'aide-au-repit-c%')
+         from products p",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        counts,
+        (100, 100, 0, 3),
+        "100 products, each with its vision"
+    );
+    // A copy holds what its original holds, tied to its own objectives, people and activities.
+    let per_product: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "select (select count(*) from indicators i join objectives o on o.id = i.objective_id
+                  where i.product_id = p.id and o.product_id = p.id),
+                (select count(*) from measurements m join indicators i on i.id = m.indicator_id
+                  where i.product_id = p.id),
+                (select count(*) from initiatives x join roadmaps r on r.id = x.roadmap_id
+                  where r.product_id = p.id),
+                (select count(*) from raci_cells c join raci_activities a on a.id = c.activity_id
+                  join people pe on pe.id = c.person_id
+                  where a.product_id = p.id and pe.product_id = p.id),
+                (select count(*) from raci_cells c join raci_activities a on a.id = c.activity_id
+                  where a.product_id = p.id)
+         from products p where p.slug in ('aide-au-repit', 'aide-au-repit-c2')",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(per_product.len(), 2);
+    assert_eq!(per_product[0], per_product[1]);
+    let (indicators, measurements, initiatives, cells, all_cells) = per_product[0];
+    assert!(indicators > 0 && measurements > 0 && initiatives > 0 && cells > 0);
+    assert_eq!(cells, all_cells, "no cell points at another copy's people");
+    let (ok, out) = boussole(&db, &["demo", "--products", "100"], "");
+    assert!(ok && out.contains("0 products added"), "{out}");
+}

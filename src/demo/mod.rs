@@ -81,6 +81,35 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
     Ok(Outcome::Loaded)
 }
 
+/// Grows the portfolio to `target` products by copying the demo products with everything they
+/// hold (vision and its versions, objectives, indicators with targets and measurements,
+/// roadmaps with initiatives and risks, people, the RACI matrix), in one transaction of a few
+/// set-based statements. Returns how many products were added.
+pub async fn grow(db: &PgPool, target: u32) -> Result<u64, DemoError> {
+    let (count, originals): (i64, i64) = sqlx::query_as(
+        r"select count(*), count(*) filter (where archived_at is null and slug !~ '-c\d+$') from products",
+    )
+    .fetch_one(db)
+    .await?;
+    let missing = i64::from(target) - count;
+    if missing <= 0 || originals == 0 {
+        return Ok(0);
+    }
+    let copies = (missing + originals - 1) / originals;
+    // Both are integers computed here: writing them into the script is safe.
+    let script = include_str!("grow.sql")
+        .replace("{copies}", &copies.to_string())
+        .replace("{missing}", &missing.to_string());
+    let mut tx = db.begin().await?;
+    for statement in script.split(";\n").filter(|s| !s.trim().is_empty()) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(missing as u64)
+}
+
 /// (name, one-line description, direction, typology, phase, days in the phase, compliance score 0–4)
 const DEMO_PRODUCTS: &[(&str, &str, &str, Typology, &str, i64, u8)] = &[
     (
