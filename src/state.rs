@@ -55,6 +55,10 @@ pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
         .max_connections(config.db_max_connections)
         // An unreachable database is the 503 page within 2 s, not a hanging request.
         .acquire_timeout(Duration::from_secs(2))
+        // No ping before each query: a connection broken by a database restart fails its query,
+        // is dropped, and the request gets the 503 page once; the next ones get fresh
+        // connections (the reliability tests stop and restart PostgreSQL under load).
+        .test_before_acquire(false)
         .connect_lazy_with(options))
 }
 

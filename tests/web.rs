@@ -276,3 +276,36 @@ fn every_icon_used_is_in_a_linked_stylesheet() {
         "icons without a stylesheet: {missing:?}"
     );
 }
+
+/// Browsers ask for compressed pages and get them; a client that does not ask gets plain HTML.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn pages_are_compressed_for_clients_that_ask(db: PgPool) {
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let plain = client.get("/produits").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let request = Request::get("/produits")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .header(header::COOKIE, client.cookie.clone().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    let compressed = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert_eq!(html.len(), plain.body.len());
+    assert!(html.contains("<h1"), "the page itself");
+    assert!(
+        compressed.len() * 3 < html.len(),
+        "{} bytes compressed from {}",
+        compressed.len(),
+        html.len()
+    );
+}
