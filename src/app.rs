@@ -150,6 +150,13 @@ async fn clean_up_periodically(db: PgPool) {
         if let Err(error) = roadmaps::db::delete_old_hits(&db).await {
             tracing::warn!(%error, "could not delete old share-link hits");
         }
+        // At start-up (the first tick is immediate) and every ten minutes: the health whose
+        // day has passed (a vision falls due, a roadmap ends…) is computed again.
+        match portfolio::health::refresh_expired(&db, web::filters::today()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(products = n, "product health recomputed"),
+            Err(error) => tracing::warn!(%error, "could not recompute product health"),
+        }
     }
 }
 

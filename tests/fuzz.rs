@@ -448,9 +448,42 @@ struct Run {
     /// 422 pages checked for the value typed, and refusals checked for writes.
     inputs_checked: usize,
     refusals_checked: usize,
+    /// Successful writes after which the stored health was compared with a fresh computation.
+    health_checks: usize,
 }
 
 impl Run {
+    /// The health stored for the dashboard is what computing it from scratch gives.
+    async fn check_health(&mut self, what: &str, page: &Page) {
+        let today = boussole::web::filters::today();
+        let fresh = boussole::portfolio::health::compute(&mut self.rows.conn, None, today)
+            .await
+            .unwrap();
+        let stored: Vec<(uuid::Uuid, serde_json::Value)> =
+            sqlx::query_as("select product_id, health from product_health")
+                .fetch_all(&mut *self.rows.conn)
+                .await
+                .unwrap();
+        let stored: std::collections::HashMap<_, _> = stored.into_iter().collect();
+        self.health_checks += 1;
+        for row in fresh {
+            let expected = boussole::portfolio::health::Health::of(&row);
+            let found = stored
+                .get(&row.id)
+                .map(|v| serde_json::from_value::<boussole::portfolio::health::Health>(v.clone()));
+            if !matches!(&found, Some(Ok(h)) if *h == expected) {
+                self.fail(
+                    what,
+                    page,
+                    &format!(
+                        "the stored health of « {} » is {found:?}, computed afresh {expected:?}",
+                        row.name
+                    ),
+                );
+            }
+        }
+    }
+
     fn fail(&mut self, what: &str, page: &Page, problem: &str) {
         let main = {
             let text = page.text("main");
@@ -746,6 +779,9 @@ async fn fuzz_form(
             }
         }
         before = after;
+        if !refused {
+            run.check_health(&what, &page).await;
+        }
         // A save makes the version a form carries stale, and a deletion takes the form away:
         // take it afresh. Other forms still hold what their page showed.
         let versioned = form.fields.iter().any(|f| f.kind == "hidden");
@@ -936,6 +972,7 @@ async fn no_form_answers_a_server_error_loses_input_or_writes_when_it_refuses(db
         refresh_time: Duration::ZERO,
         inputs_checked: 0,
         refusals_checked: 0,
+        health_checks: 0,
     };
     // The write check sees writes: a product created through its form shows in the counts.
     let before = run.rows.now().await;
@@ -1122,6 +1159,14 @@ async fn no_form_answers_a_server_error_loses_input_or_writes_when_it_refuses(db
     println!(
         "{} pages answering 422 checked for the value typed, {} refusals checked for writes",
         run.inputs_checked, run.refusals_checked
+    );
+    println!(
+        "{} successful writes after which the stored health matched a fresh computation",
+        run.health_checks
+    );
+    assert!(
+        run.health_checks > 20,
+        "the health was checked after the writes"
     );
     println!("cases and time per route:");
     for (route, (n, time)) in &run.by_route {

@@ -249,3 +249,91 @@ async fn names_starting_with_an_accented_capital_sort_in_french_order(db: PgPool
         "{text}"
     );
 }
+
+/// The stored health against a computation from scratch on `today`.
+async fn assert_health_is_fresh(db: &PgPool, today: chrono::NaiveDate, when: &str) {
+    use boussole::portfolio::health::{Health, compute};
+    let mut conn = db.acquire().await.unwrap();
+    let fresh = compute(&mut conn, None, today).await.unwrap();
+    assert!(fresh.len() >= 30, "{when}: the demo portfolio");
+    for row in fresh {
+        let stored: serde_json::Value =
+            sqlx::query_scalar("select health from product_health where product_id = $1")
+                .bind(row.id)
+                .fetch_one(db)
+                .await
+                .unwrap();
+        let stored: Health = serde_json::from_value(stored).unwrap();
+        assert_eq!(stored, Health::of(&row), "{when}: {}", row.name);
+    }
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_stored_health_is_computed_again_once_its_day_has_passed(db: PgPool) {
+    use boussole::portfolio::health::refresh_expired;
+    boussole::demo::load(&db, false).await.unwrap();
+    let today = boussole::web::filters::today();
+    assert_health_is_fresh(&db, today, "after the demo").await;
+    assert_eq!(
+        refresh_expired(&db, today).await.unwrap(),
+        0,
+        "all true today"
+    );
+
+    // Half a year later: visions fall due, roadmaps end, indicators go stale.
+    let later = today + chrono::Days::new(200);
+    let products: i64 = sqlx::query_scalar("select count(*) from products")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh_expired(&db, later).await.unwrap() as i64,
+        products,
+        "every row recomputed"
+    );
+    assert_health_is_fresh(&db, later, "200 days later").await;
+    let changed: i64 =
+        sqlx::query_scalar("select count(*) from product_health where valid_until = $1::date + 1")
+            .bind(later)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(changed, products);
+    assert_eq!(refresh_expired(&db, later).await.unwrap(), 0);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_dashboard_reads_the_stored_health_and_computes_without_writing_what_expired(
+    db: PgPool,
+) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let fresh = client.get("/").await;
+    // Yesterday's health for every product, as if the daily recomputation had not run yet.
+    sqlx::query("update product_health set valid_until = current_date")
+        .execute(&db)
+        .await
+        .unwrap();
+    common::count_writes(&db).await;
+    let (recomputed, queries) = count_queries(client.get("/")).await;
+    assert_eq!(common::written(&db).await, 0, "the dashboard wrote");
+    assert_eq!(
+        recomputed.texts("#portefeuille tbody tr"),
+        fresh.texts("#portefeuille tbody tr"),
+        "the same rows, computed afresh"
+    );
+    assert!(
+        queries > 6,
+        "the expired rows were computed: {queries} queries"
+    );
+    sqlx::query("update product_health set valid_until = current_date + 1")
+        .execute(&db)
+        .await
+        .unwrap();
+    let (_, stored_queries) = count_queries(client.get("/")).await;
+    assert!(
+        stored_queries <= 5,
+        "the dashboard reads the stored health: {stored_queries} queries"
+    );
+}

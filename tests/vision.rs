@@ -334,10 +334,15 @@ async fn marking_the_vision_reviewed_clears_the_flag_without_a_new_version(db: P
     );
 
     save_vision(&mut pm, &slug, &full_vision()).await;
-    sqlx::query("update visions set edited_at = now() - interval '7 months'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    // Seven months pass: the vision was written then, and the dashboard's stored health dates
+    // from before, so it is computed again.
+    sqlx::raw_sql(
+        "update visions set edited_at = now() - interval '7 months';
+         update product_health set valid_until = current_date;",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     let sheet = pm.get(&format!("/produits/{slug}")).await;
     assert_eq!(sheet.text("#vision-a-revoir"), "À revoir");
     assert!(

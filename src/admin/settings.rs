@@ -89,6 +89,8 @@ pub async fn save(
     let mut tx = state.db.begin().await?;
     vision::db::set_review_months(&mut *tx, months).await?;
     roadmaps::db::set_share_max_days(&mut *tx, days).await?;
+    // The review period places every vision: every product's health moves with it.
+    crate::portfolio::health::refresh(&mut tx, None, crate::web::filters::today()).await?;
     tx.commit().await?;
     Flash::success("Paramètres enregistrés.")
         .push(&viewer.session)

@@ -58,6 +58,7 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
         }
         // Demo data from an earlier version may lack what was added since: top it up.
         load_products(db).await?;
+        refresh_health(db).await?;
         return Ok(Outcome::AlreadyLoaded);
     }
     let hash = model::hash_password(DEMO_PASSWORD)?;
@@ -78,7 +79,15 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
     }
     tx.commit().await?;
     load_products(db).await?;
+    refresh_health(db).await?;
     Ok(Outcome::Loaded)
+}
+
+/// Computes every product's health for the dashboard.
+async fn refresh_health(db: &PgPool) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    crate::portfolio::health::refresh(&mut tx, None, crate::web::filters::today()).await?;
+    tx.commit().await
 }
 
 /// Grows the portfolio to `target` products by copying the demo products with everything they
@@ -106,6 +115,7 @@ pub async fn grow(db: &PgPool, target: u32) -> Result<u64, DemoError> {
             .execute(&mut *tx)
             .await?;
     }
+    crate::portfolio::health::refresh(&mut tx, None, crate::web::filters::today()).await?;
     tx.commit().await?;
     Ok(missing as u64)
 }

@@ -380,6 +380,7 @@ pub struct PortfolioIndicator {
 
 pub async fn portfolio_indicators(
     db: impl PgExecutor<'_>,
+    only: Option<&[Uuid]>,
 ) -> sqlx::Result<Vec<PortfolioIndicator>> {
     let rows = sqlx::query!(
         r#"select i.product_id, i.direction as "direction: Trend", i.range_low, i.range_high, i.baseline_value,
@@ -389,7 +390,9 @@ pub async fn portfolio_indicators(
                   latest.measured_on as "latest_date?", latest.value as "latest_value?"
            from indicators i
            left join lateral (select m.measured_on, m.value from measurements m where m.indicator_id = i.id
-                              order by m.measured_on desc limit 1) latest on true"#
+                              order by m.measured_on desc limit 1) latest on true
+           where $1::uuid[] is null or i.product_id = any($1)"#,
+        only
     )
     .fetch_all(db)
     .await?;

@@ -2,20 +2,22 @@
 
 use chrono::NaiveDate;
 use sqlx::PgExecutor;
+use uuid::Uuid;
 
 use crate::{
     products::model::{Rgaa, Typology},
     vision::model::{Review, VisionText},
 };
 
-use super::model::Row;
+use super::{health::Health, model::Row};
 
-/// All products, archived included (the filters decide): a single query whatever their number.
-/// `review_months` and `today` place each vision against its review period.
+/// The products `only` (all when None), archived included, with their vision placed against its
+/// review period on `today`: what computing their health starts from. A single query.
 pub async fn rows(
     db: impl PgExecutor<'_>,
     review_months: u32,
     today: NaiveDate,
+    only: Option<&[Uuid]>,
 ) -> sqlx::Result<Vec<Row>> {
     let rows = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology as "typology: Typology",
@@ -25,7 +27,9 @@ pub async fn rows(
            from products p
            join visions v on v.product_id = p.id
            join directions d on d.id = p.direction_id
-           join phases ph on ph.id = p.phase_id"#
+           join phases ph on ph.id = p.phase_id
+           where $1::uuid[] is null or p.id = any($1)"#,
+        only
     )
     .fetch_all(db)
     .await?;
@@ -67,4 +71,92 @@ pub async fn rows(
             })
         })
         .collect()
+}
+
+/// Every product with its stored health and the day that health stops being true (None when
+/// it was never computed): the dashboard's one query.
+pub async fn stored_rows(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(Row, Option<(Health, NaiveDate)>)>> {
+    let rows = sqlx::query!(
+        r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology as "typology: Typology",
+                  p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
+                  p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
+                  (select h.health from product_health h where h.product_id = p.id) as "health?",
+                  (select h.valid_until from product_health h where h.product_id = p.id) as "valid_until?"
+           from products p
+           join directions d on d.id = p.direction_id
+           join phases ph on ph.id = p.phase_id"#
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let stored = match (r.health, r.valid_until) {
+                (Some(health), Some(until)) => Some((crate::decode::json(health)?, until)),
+                _ => None,
+            };
+            let row = Row {
+                id: r.id,
+                slug: r.slug,
+                name: r.name,
+                description: r.description,
+                direction_id: r.direction_id,
+                direction: r.direction,
+                typology: r.typology,
+                phase_id: r.phase_id,
+                phase: r.phase,
+                phase_position: r.phase_position,
+                phase_since: r.phase_since,
+                rgaa: r.rgaa,
+                dsfr: r.dsfr,
+                homologated: r.homologated,
+                rgpd_register: r.rgpd_register,
+                archived: r.archived,
+                updated_at: r.updated_at,
+                vision_score: 0,
+                vision_review: Review::NotWritten,
+                indicators: Default::default(),
+                roadmap: Default::default(),
+                raci_problems: None,
+            };
+            Ok((row, stored))
+        })
+        .collect()
+}
+
+/// Stores the health of these products, valid until the day after `today`.
+pub async fn store_health(
+    db: impl PgExecutor<'_>,
+    healths: &[(Uuid, Health)],
+    today: NaiveDate,
+) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = healths.iter().map(|(id, _)| *id).collect();
+    let values = healths
+        .iter()
+        .map(|(_, h)| serde_json::to_value(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query!(
+        "insert into product_health (product_id, health, valid_until)
+         select x.id, x.health, $3::date + 1 from unnest($1::uuid[], $2::jsonb[]) as x(id, health)
+         on conflict (product_id) do update set health = excluded.health, valid_until = excluded.valid_until",
+        &ids,
+        &values,
+        today
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The products whose stored health is missing or no longer true on `today`.
+pub async fn expired_health(db: impl PgExecutor<'_>, today: NaiveDate) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"select p.id as "id!" from products p left join product_health h on h.product_id = p.id
+           where h.valid_until is null or h.valid_until <= $1"#,
+        today
+    )
+    .fetch_all(db)
+    .await
 }

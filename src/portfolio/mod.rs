@@ -2,6 +2,7 @@
 //! phase, and a CSV export of exactly what is shown.
 
 pub mod db;
+pub mod health;
 pub mod model;
 pub mod timeline;
 
@@ -12,7 +13,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use chrono::NaiveDate;
 
 use crate::{
     auth::{Viewer, model::Role},
@@ -76,31 +76,9 @@ struct DashboardPage {
     can_create: bool,
 }
 
-/// Every product with its vision and indicator statuses: a fixed number of queries.
+/// Every product with its health (see `health`).
 pub async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
-    let months = crate::vision::db::review_months(&state.db).await?;
-    let today = today();
-    let mut rows = db::rows(&state.db, months, today).await?;
-    let mut counts: std::collections::HashMap<uuid::Uuid, model::IndicatorCounts> =
-        std::collections::HashMap::new();
-    for indicator in crate::indicators::db::portfolio_indicators(&state.db).await? {
-        let latest: Vec<_> = indicator.latest.into_iter().collect();
-        let status = crate::indicators::model::assess(&indicator.spec, &latest, today).status;
-        counts.entry(indicator.product_id).or_default().add(status);
-    }
-    let roadmaps = crate::roadmaps::db::all_roadmaps(&state.db).await?;
-    let raci = crate::roles::db::portfolio_problems(&state.db).await?;
-    for row in &mut rows {
-        row.indicators = counts.get(&row.id).copied().unwrap_or_default();
-        let mine: Vec<&crate::roadmaps::db::RoadmapSummary> =
-            roadmaps.iter().filter(|r| r.product_id == row.id).collect();
-        row.roadmap = roadmap_state(&mine, today);
-        row.raci_problems = raci
-            .get(&row.id)
-            .filter(|(_, filled)| *filled)
-            .map(|(problems, _)| *problems);
-    }
-    Ok(rows)
+    Ok(health::rows(&state.db, today()).await?)
 }
 
 async fn index(
@@ -250,26 +228,6 @@ async fn index(
         layout: viewer.layout.in_section("portefeuille"),
     };
     Ok(page)
-}
-
-fn roadmap_state(
-    roadmaps: &[&crate::roadmaps::db::RoadmapSummary],
-    today: NaiveDate,
-) -> model::RoadmapState {
-    use crate::roadmaps::model::{Standing, standing};
-    use model::RoadmapState;
-    match standing(roadmaps, |r| r.window, today) {
-        Standing::Current(r) => {
-            let counted = r.initiatives - r.dropped;
-            RoadmapState::InProgress {
-                window: r.window,
-                done: (counted > 0).then(|| r.done * 100 / counted),
-            }
-        }
-        Standing::Next(r) => RoadmapState::Upcoming { window: r.window },
-        Standing::Ended(r) => RoadmapState::Ended { window: r.window },
-        Standing::None => RoadmapState::None,
-    }
 }
 
 async fn export(

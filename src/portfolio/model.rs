@@ -47,7 +47,7 @@ pub struct Row {
 }
 
 /// Where the product's roadmap stands today.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RoadmapState {
     #[default]
     None,
@@ -93,7 +93,7 @@ impl RoadmapState {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorCounts {
     pub on_track: usize,
     pub watch: usize,

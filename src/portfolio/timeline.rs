@@ -27,7 +27,7 @@ pub async fn timeline(
     let rows = crate::portfolio::rows(&state).await?;
     let selection = super::model::select(rows, &filters);
     let today = today();
-    let summaries = db::all_roadmaps(&state.db).await?;
+    let summaries = db::all_roadmaps(&state.db, None).await?;
     let mut with = Vec::new();
     let mut without = Vec::new();
     for row in &selection.rows {

@@ -11,7 +11,7 @@ use crate::{
     audit::{self, Action, Entity, FieldChange},
     error::AppResult,
     state::AppState,
-    web::Flash,
+    web::{Flash, filters::today},
 };
 
 use super::extract::ProductSheet;
@@ -58,16 +58,24 @@ impl Edit<'_> {
         Ok(())
     }
 
-    /// Commits, for a change whose answer is not a redirect with a message.
-    pub async fn commit(self) -> AppResult<()> {
+    /// Refreshes the product's health for the dashboard, then commits: both or neither.
+    async fn close(mut self) -> AppResult<()> {
+        let product = self.sheet.product.id;
+        crate::portfolio::health::refresh(&mut self.tx, Some(&[product]), today()).await?;
         self.tx.commit().await?;
         Ok(())
     }
 
+    /// Commits, for a change whose answer is not a redirect with a message.
+    pub async fn commit(self) -> AppResult<()> {
+        self.close().await
+    }
+
     /// Commits, queues `flash` for the next page and redirects to `path` under the product.
     pub async fn finish(self, flash: Flash, path: &str) -> AppResult<Response> {
-        self.tx.commit().await?;
-        self.sheet.flash(flash).await?;
-        Ok(Redirect::to(&self.sheet.url(path)).into_response())
+        let sheet = self.sheet;
+        self.close().await?;
+        sheet.flash(flash).await?;
+        Ok(Redirect::to(&sheet.url(path)).into_response())
     }
 }

@@ -217,6 +217,7 @@ async fn insert_product(
         &changes,
     )
     .await?;
+    crate::portfolio::health::refresh(&mut tx, Some(&[id]), today()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -500,14 +500,19 @@ pub struct RoadmapSummary {
     pub dropped: i64,
 }
 
-pub async fn all_roadmaps(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RoadmapSummary>> {
+pub async fn all_roadmaps(
+    db: impl PgExecutor<'_>,
+    only: Option<&[Uuid]>,
+) -> sqlx::Result<Vec<RoadmapSummary>> {
     let rows = sqlx::query!(
         r#"select r.product_id, r.start_month, r.end_month,
                   count(i.id) as "initiatives!",
                   count(i.id) filter (where i.status = 'terminee') as "done!",
                   count(i.id) filter (where i.status = 'abandonnee') as "dropped!"
            from roadmaps r left join initiatives i on i.roadmap_id = r.id
-           group by r.id"#
+           where $1::uuid[] is null or r.product_id = any($1)
+           group by r.id"#,
+        only
     )
     .fetch_all(db)
     .await?;

@@ -43,7 +43,7 @@ crate::vocabulary!(RiskStatus {
 });
 
 /// The months a roadmap covers: from the first day of `start` to the last day of `end`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub start: NaiveDate,
     pub end: NaiveDate,

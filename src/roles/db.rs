@@ -301,6 +301,7 @@ pub async fn replace_cells(
 /// the product has a matrix at all (people and letters). One query.
 pub async fn portfolio_problems(
     db: impl PgExecutor<'_>,
+    only: Option<&[Uuid]>,
 ) -> sqlx::Result<HashMap<Uuid, (i64, bool)>> {
     let rows = sqlx::query!(
         r#"select a.product_id,
@@ -311,7 +312,9 @@ pub async fn portfolio_problems(
                                      count(*) filter (where c.letter in ('R', 'A+R')) as responsible,
                                      count(*) as letters
                               from raci_cells c where c.activity_id = a.id) x on true
-           group by a.product_id"#
+           where $1::uuid[] is null or a.product_id = any($1)
+           group by a.product_id"#,
+        only
     )
     .fetch_all(db)
     .await?;

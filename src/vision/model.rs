@@ -246,7 +246,7 @@ impl Completeness {
 }
 
 /// Where a vision stands against the review period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Review {
     /// Never written: nothing to review yet.
     NotWritten,
