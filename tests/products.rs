@@ -795,3 +795,45 @@ async fn creating_a_product_with_a_close_name_warns_and_links_to_it(db: PgPool) 
         created.text("main")
     );
 }
+
+/// The sheet runs the same number of queries whatever the product holds: the demo's fullest
+/// product, then the same with ten more objectives, indicators, measurements, initiatives and
+/// people.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_sheet_runs_a_fixed_number_of_queries_whatever_the_product_holds(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut pm, _) = app.signed_in(Role::Admin).await;
+    let (before, few) = common::count_queries(pm.get("/produits/aide-au-repit")).await;
+    sqlx::raw_sql(
+        "with p as (select id from products where slug = 'aide-au-repit'),
+              o as (insert into objectives (product_id, title, position)
+                    select p.id, 'Objectif ' || n, 100 + n from p, generate_series(1, 10) n returning id, product_id),
+              i as (insert into indicators (product_id, objective_id, name, kind, unit, direction, frequency, source,
+                                            baseline_value, baseline_date)
+                    select o.product_id, o.id, 'Indicateur ' || o.id, 'succes', '', 'hausse', 'mensuelle', 'autre',
+                           0, current_date - 30
+                    from o returning id)
+         insert into measurements (indicator_id, measured_on, value) select i.id, current_date, 1 from i;
+         insert into people (product_id, name, team) select id, 'Personne ' || n, 'dnum'
+           from products, generate_series(1, 10) n where slug = 'aide-au-repit';
+         insert into initiatives (roadmap_id, title, kind, status, starts_on, ends_on)
+           select r.id, 'Initiative ' || n, 'action', 'prevue', r.start_month, r.start_month
+           from roadmaps r join products p on p.id = r.product_id, generate_series(1, 10) n
+           where p.slug = 'aide-au-repit';",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let (after, many) = common::count_queries(pm.get("/produits/aide-au-repit")).await;
+    assert_eq!(
+        (before.status, after.status),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    assert!(
+        after.body.len() > before.body.len() && after.text("main").contains("Indicateur "),
+        "the sheet shows what was added"
+    );
+    assert_eq!(few, many, "queries before and after adding to the product");
+    assert!(many <= 12, "{many} queries for the sheet");
+}

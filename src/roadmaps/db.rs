@@ -28,7 +28,7 @@ pub async fn roadmaps(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result
         r#"select r.id, r.product_id, r.start_month, r.end_month, r.margin, r.version,
                   coalesce(array(select o.objective_id from roadmap_objectives o where o.roadmap_id = r.id order by o.position),
                            '{}') as "priorities!"
-           from roadmaps r where r.product_id = $1 order by r.start_month desc"#,
+           from roadmaps r where r.product_id = $1 order by r.start_month desc, r.end_month desc, r.id"#,
         product_id
     )
     .fetch_all(db)
@@ -511,7 +511,9 @@ pub async fn all_roadmaps(
                   count(i.id) filter (where i.status = 'abandonnee') as "dropped!"
            from roadmaps r left join initiatives i on i.roadmap_id = r.id
            where $1::uuid[] is null or r.product_id = any($1)
-           group by r.id"#,
+           group by r.id
+           -- The order of the product's pages: `standing` takes the first that covers today.
+           order by r.start_month desc, r.end_month desc, r.id"#,
         only
     )
     .fetch_all(db)

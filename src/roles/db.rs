@@ -249,19 +249,94 @@ pub async fn reorder_activities(tx: &mut PgConnection, ids: &[Uuid]) -> sqlx::Re
     Ok(())
 }
 
+/// What the sheet's roles section needs, in one query: the people's facts, the activities (in
+/// order) and the letters of the matrix.
+pub async fn section(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<(
+    Vec<PersonFacts>,
+    Vec<(Uuid, String)>,
+    HashMap<(Uuid, Uuid), Letter>,
+)> {
+    #[derive(serde::Deserialize)]
+    struct PersonJson {
+        id: Uuid,
+        name: String,
+        team: String,
+        role_title: String,
+        allocation: Option<i32>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ActivityJson {
+        id: Uuid,
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct CellJson {
+        activity_id: Uuid,
+        person_id: Uuid,
+        letter: String,
+    }
+    let row = sqlx::query!(
+        r#"select
+             coalesce((select json_agg(json_build_object('id', id, 'name', name, 'team', team,
+                                                         'role_title', role_title, 'allocation', allocation))
+                       from people where product_id = $1), '[]') as "people!",
+             coalesce((select json_agg(json_build_object('id', id, 'name', name) order by position, created_at)
+                       from raci_activities where product_id = $1), '[]') as "activities!",
+             coalesce((select json_agg(json_build_object('activity_id', c.activity_id, 'person_id', c.person_id,
+                                                         'letter', c.letter))
+                       from raci_cells c join raci_activities a on a.id = c.activity_id
+                       where a.product_id = $1), '[]') as "cells!""#,
+        product_id
+    )
+    .fetch_one(db)
+    .await?;
+    let decode = |e: crate::vocabulary::Unknown| sqlx::Error::Decode(Box::new(e));
+    let people: Vec<PersonJson> = crate::decode::json(row.people)?;
+    let people = people
+        .into_iter()
+        .map(|p| {
+            Ok(PersonFacts {
+                id: p.id,
+                name: p.name,
+                team: Team::try_from(p.team.as_str()).map_err(decode)?,
+                role_title: p.role_title,
+                allocation: p.allocation,
+            })
+        })
+        .collect::<sqlx::Result<_>>()?;
+    let activities: Vec<ActivityJson> = crate::decode::json(row.activities)?;
+    let cells: Vec<CellJson> = crate::decode::json(row.cells)?;
+    let cells = cells
+        .into_iter()
+        .map(|c| {
+            let letter = Letter::try_from(c.letter.as_str()).map_err(decode)?;
+            Ok(((c.activity_id, c.person_id), letter))
+        })
+        .collect::<sqlx::Result<_>>()?;
+    Ok((
+        people,
+        activities.into_iter().map(|a| (a.id, a.name)).collect(),
+        cells,
+    ))
+}
+
 pub async fn cells(
     db: impl PgExecutor<'_>,
     product_id: Uuid,
 ) -> sqlx::Result<HashMap<(Uuid, Uuid), Letter>> {
     let rows = sqlx::query!(
-        "select c.activity_id, c.person_id, c.letter from raci_cells c join raci_activities a on a.id = c.activity_id where a.product_id = $1",
+        r#"select c.activity_id, c.person_id, c.letter as "letter: Letter"
+           from raci_cells c join raci_activities a on a.id = c.activity_id where a.product_id = $1"#,
         product_id
     )
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| Letter::parse(&r.letter).map(|l| ((r.activity_id, r.person_id), l)))
+        .map(|r| ((r.activity_id, r.person_id), r.letter))
         .collect())
 }
 

@@ -54,6 +54,49 @@ pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Opt
     }))
 }
 
+/// What the sheet's vision section shows, in one query: the vision, the names of the people
+/// credited with it, and the review period.
+pub async fn section(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<Option<(Vision, Vec<String>, u32)>> {
+    let row = sqlx::query!(
+        r#"select v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.alignment, v.version,
+                  v.edited_at, v.reviewed_at, u.display_name as "reviewed_by?",
+                  coalesce((select array_agg(p.name order by p.name collate "fr-x-icu")
+                            from vision_credits c join people p on p.id = c.person_id
+                            where c.product_id = v.product_id), '{}') as "contributors!",
+                  (select vision_review_months from settings) as review_months
+           from visions v left join users u on u.id = v.reviewed_by
+           where v.product_id = $1"#,
+        product_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        let months = r
+            .review_months
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(DEFAULT_REVIEW_MONTHS);
+        let vision = Vision {
+            text: VisionText {
+                statement: r.statement,
+                raison_detre: r.raison_detre,
+                users: r.users,
+                problems: r.problems,
+                solution: r.solution,
+                impact: r.impact,
+                alignment: r.alignment,
+            },
+            version: r.version,
+            edited_at: r.edited_at,
+            reviewed_at: r.reviewed_at,
+            reviewed_by: r.reviewed_by,
+        };
+        (vision, r.contributors, months)
+    }))
+}
+
 /// A person of the product credited with the vision.
 pub struct Contributor {
     pub id: Uuid,

@@ -16,11 +16,9 @@ use super::{
 
 /// The sheet's vision section.
 pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<VisionSummary> {
-    let vision = db::find(&state.db, product_id)
+    let (vision, contributors, months) = db::section(&state.db, product_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let contributors = db::contributors(&state.db, product_id).await?;
-    let months = db::review_months(&state.db).await?;
     let completeness = vision.text.completeness();
     let review = Review::compute(
         vision.edited_at,
@@ -64,6 +62,6 @@ pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<VisionSumm
         due: review.is_due(),
         last_review,
         next_review,
-        contributors: contributors.into_iter().map(|c| c.name).collect(),
+        contributors,
     })
 }
