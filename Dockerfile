@@ -13,7 +13,7 @@ RUN npm run build
 FROM rust:1.95-bookworm AS build
 WORKDIR /app
 ENV SQLX_OFFLINE=true
-COPY Cargo.toml Cargo.lock clippy.toml ./
+COPY Cargo.toml Cargo.lock clippy.toml askama.toml ./
 COPY .sqlx .sqlx
 COPY migrations migrations
 COPY templates templates
