@@ -11,6 +11,37 @@ use crate::{
 
 use super::{health::Health, model::Row};
 
+/// A dashboard row from a query record holding the product's own columns, its health still
+/// to fill in.
+macro_rules! product_row {
+    ($r:ident) => {
+        Row {
+            id: $r.id,
+            slug: $r.slug,
+            name: $r.name,
+            description: $r.description,
+            direction_id: $r.direction_id,
+            direction: $r.direction,
+            typology: $r.typology,
+            phase_id: $r.phase_id,
+            phase: $r.phase,
+            phase_position: $r.phase_position,
+            phase_since: $r.phase_since,
+            rgaa: $r.rgaa,
+            dsfr: $r.dsfr,
+            homologated: $r.homologated,
+            rgpd_register: $r.rgpd_register,
+            archived: $r.archived,
+            updated_at: $r.updated_at,
+            vision_score: 0,
+            vision_review: Review::NotWritten,
+            indicators: Default::default(),
+            roadmap: Default::default(),
+            raci_problems: None,
+        }
+    };
+}
+
 /// The products `only` (all when None), archived included, with their vision placed against its
 /// review period on `today`: what computing their health starts from. A single query.
 pub async fn rows(
@@ -45,30 +76,11 @@ pub async fn rows(
                 // Not counted in the completeness the dashboard shows.
                 alignment: String::new(),
             };
-            Ok(Row {
-                id: r.id,
-                slug: r.slug,
-                name: r.name,
-                description: r.description,
-                direction_id: r.direction_id,
-                direction: r.direction,
-                typology: r.typology,
-                phase_id: r.phase_id,
-                phase: r.phase,
-                phase_position: r.phase_position,
-                phase_since: r.phase_since,
-                rgaa: r.rgaa,
-                dsfr: r.dsfr,
-                homologated: r.homologated,
-                rgpd_register: r.rgpd_register,
-                archived: r.archived,
-                updated_at: r.updated_at,
-                vision_score: vision.completeness().score(),
-                vision_review: Review::compute(r.edited_at, r.reviewed_at, review_months, today),
-                indicators: Default::default(),
-                roadmap: Default::default(),
-                raci_problems: None,
-            })
+            let review = Review::compute(r.edited_at, r.reviewed_at, review_months, today);
+            let mut row = product_row!(r);
+            row.vision_score = vision.completeness().score();
+            row.vision_review = review;
+            Ok(row)
         })
         .collect()
 }
@@ -96,30 +108,7 @@ pub async fn stored_rows(
                 (Some(health), Some(until)) => Some((crate::decode::json(health)?, until)),
                 _ => None,
             };
-            let row = Row {
-                id: r.id,
-                slug: r.slug,
-                name: r.name,
-                description: r.description,
-                direction_id: r.direction_id,
-                direction: r.direction,
-                typology: r.typology,
-                phase_id: r.phase_id,
-                phase: r.phase,
-                phase_position: r.phase_position,
-                phase_since: r.phase_since,
-                rgaa: r.rgaa,
-                dsfr: r.dsfr,
-                homologated: r.homologated,
-                rgpd_register: r.rgpd_register,
-                archived: r.archived,
-                updated_at: r.updated_at,
-                vision_score: 0,
-                vision_review: Review::NotWritten,
-                indicators: Default::default(),
-                roadmap: Default::default(),
-                raci_problems: None,
-            };
+            let row = product_row!(r);
             Ok((row, stored))
         })
         .collect()

@@ -28,30 +28,7 @@ pub async fn create(tx: &mut PgConnection, product_id: Uuid) -> sqlx::Result<()>
 }
 
 pub async fn find(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Option<Vision>> {
-    let row = sqlx::query!(
-        r#"select v.statement, v.raison_detre, v.users, v.problems, v.solution, v.impact, v.alignment, v.version,
-                  v.edited_at, v.reviewed_at, u.display_name as "reviewed_by?"
-           from visions v left join users u on u.id = v.reviewed_by
-           where v.product_id = $1"#,
-        product_id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| Vision {
-        text: VisionText {
-            statement: r.statement,
-            raison_detre: r.raison_detre,
-            users: r.users,
-            problems: r.problems,
-            solution: r.solution,
-            impact: r.impact,
-            alignment: r.alignment,
-        },
-        version: r.version,
-        edited_at: r.edited_at,
-        reviewed_at: r.reviewed_at,
-        reviewed_by: r.reviewed_by,
-    }))
+    Ok(section(db, product_id).await?.map(|(vision, _, _)| vision))
 }
 
 /// What the sheet's vision section shows, in one query: the vision, the names of the people
