@@ -337,3 +337,341 @@ async fn the_dashboard_reads_the_stored_health_and_computes_without_writing_what
         "the dashboard reads the stored health: {stored_queries} queries"
     );
 }
+
+/// (count, href) of each "À traiter" tile of the dashboard.
+fn tiles(page: &common::Page) -> Vec<(usize, String, String)> {
+    let html = page.html();
+    let link = scraper::Selector::parse("#tuiles a").unwrap();
+    html.select(&link)
+        .map(|a| {
+            let text: String = a.text().collect();
+            let count = text.split_whitespace().next().unwrap().parse().unwrap();
+            (count, a.value().attr("href").unwrap().to_owned(), text)
+        })
+        .collect()
+}
+
+/// The number of lines a list page says it holds.
+fn list_total(page: &common::Page) -> usize {
+    let total = page.text("#total");
+    total.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Every href of the list's table, in row order.
+fn list_links(page: &common::Page, column: usize) -> Vec<(String, String)> {
+    let html = page.html();
+    let cell =
+        scraper::Selector::parse(&format!("#liste tbody tr td:nth-child({column}) a")).unwrap();
+    html.select(&cell)
+        .map(|a| {
+            (
+                a.text().collect::<String>().trim().to_owned(),
+                a.value().attr("href").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn each_tile_counts_what_its_list_names_and_the_lists_agree_with_the_database(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    // One roadmap that ends this month, so that "ending within 30 days" has something to find.
+    sqlx::raw_sql(
+        "update roadmaps set start_month = date_trunc('month', current_date)::date - interval '2 months',
+                             end_month = date_trunc('month', current_date)::date
+         where id = (select r.id from roadmaps r join products p on p.id = r.product_id
+                     where p.slug = 'aide-au-repit' order by r.start_month desc limit 1)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let mut conn = db.acquire().await.unwrap();
+    boussole::portfolio::health::refresh(&mut conn, None, boussole::web::filters::today())
+        .await
+        .unwrap();
+    drop(conn);
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let dashboard = client.get("/").await;
+    let tiles = tiles(&dashboard);
+    assert_eq!(tiles.len(), 9, "{tiles:?}");
+    for (count, url, label) in &tiles {
+        let page = client.get(url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        let shown = if url.starts_with("/portefeuille/") {
+            list_total(&page)
+        } else {
+            page.texts("#portefeuille tbody tr").len()
+        };
+        assert_eq!(shown, *count, "the tile « {label} » and {url}");
+    }
+    let count_of = |needle: &str| {
+        tiles
+            .iter()
+            .find(|(_, _, label)| label.contains(needle))
+            .unwrap()
+            .0
+    };
+
+    // Which products lack an accountable (A): the list names exactly the activities the
+    // database has without one, among the matrices filled in.
+    let without_a: Vec<(String, String)> = sqlx::query_as(
+        "select p.name, a.name from raci_activities a join products p on p.id = a.product_id
+         where p.archived_at is null
+           and exists (select 1 from raci_activities b join raci_cells c on c.activity_id = b.id where b.product_id = p.id)
+           and not exists (select 1 from raci_cells c where c.activity_id = a.id and c.letter in ('A', 'A+R'))
+         order by 1, 2",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert!(
+        !without_a.is_empty(),
+        "the demo has activities without an A"
+    );
+    let page = client
+        .get("/portefeuille/raci?etat=aucun-a&page=tout")
+        .await;
+    let mut listed: Vec<(String, String)> = list_links(&page, 1)
+        .into_iter()
+        .zip(list_links(&page, 2))
+        .map(|((product, _), (activity, _))| (product, activity))
+        .collect();
+    listed.sort();
+    let mut expected = without_a.clone();
+    expected.sort();
+    assert_eq!(listed, expected);
+    assert!(page.text("#liste tbody").contains("Aucun A"));
+    // Each activity links to its row of the product's matrix.
+    let (_, anchor) = &list_links(&page, 2)[0];
+    let (path, id) = anchor.split_once('#').unwrap();
+    let matrix = client.get(path).await;
+    assert_eq!(matrix.texts(&format!("tr#{id}")).len(), 1, "{anchor}");
+
+    // Which roadmaps end this month: the one moved above, linked to its page.
+    assert!(count_of("se terminant") >= 1);
+    let page = client.get("/portefeuille/roadmaps?etat=fin-30-jours").await;
+    assert!(
+        list_links(&page, 1)
+            .iter()
+            .any(|(name, _)| name == "Aide au Répit"),
+        "{}",
+        page.text("#liste")
+    );
+
+    // Which indicators are late: each listed one says so on its own page.
+    let page = client
+        .get("/portefeuille/indicateurs?etat=en-retard&page=tout")
+        .await;
+    let late = list_links(&page, 2);
+    assert_eq!(late.len(), count_of("en retard"));
+    for (name, url) in &late {
+        let indicator = client.get(url).await;
+        assert!(
+            indicator.text("main").contains("En retard"),
+            "{name} ({url}) is listed as late"
+        );
+    }
+
+    // Which products have no up-to-date vision: incomplete or due, in one list.
+    let incomplete_or_due = list_total(
+        &client
+            .get("/portefeuille/visions?etat=incomplete&etat=a-revoir")
+            .await,
+    );
+    let incomplete = list_total(&client.get("/portefeuille/visions?etat=incomplete").await);
+    let due = list_total(&client.get("/portefeuille/visions?etat=a-revoir").await);
+    assert!(incomplete_or_due >= incomplete.max(due) && incomplete_or_due <= incomplete + due);
+    let empty_statements: i64 = sqlx::query_scalar(
+        "select count(*) from visions v join products p on p.id = v.product_id
+         where p.archived_at is null and v.statement = ''",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(incomplete as i64 >= empty_statements);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_list_filters_with_its_form_sorts_pages_and_exports_what_it_shows(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    seed(&db, 120).await;
+    let (mut client, user) = app.signed_in(Role::Reader).await;
+    let page = client.get("/portefeuille/visions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(list_total(&page), 120);
+    assert_eq!(page.texts("#liste tbody tr").len(), 50);
+    assert!(page.text("main").contains("affichées : 1 à 50"));
+
+    // The pages follow one another, the last one holds the rest, "afficher tout" everything.
+    let html = page.html();
+    let next = scraper::Selector::parse("a.fr-pagination__link--next").unwrap();
+    let next_url = html
+        .select(&next)
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let second = client.get(&next_url).await;
+    assert!(second.text("main").contains("affichées : 51 à 100"));
+    let third = client.get("/portefeuille/visions?page=3").await;
+    assert_eq!(third.texts("#liste tbody tr").len(), 20);
+    let beyond = client.get("/portefeuille/visions?page=999").await;
+    assert_eq!(beyond.texts("#liste tbody tr").len(), 20, "the last page");
+    let all = client.get("/portefeuille/visions?page=tout").await;
+    assert_eq!(all.texts("#liste tbody tr").len(), 120);
+    let first_names = page.texts("#liste tbody tr td:first-child");
+    let second_names = second.texts("#liste tbody tr td:first-child");
+    assert!(first_names.iter().all(|n| !second_names.contains(n)));
+
+    // Two directions ticked in the form: the products of either.
+    let directions: Vec<(uuid::Uuid, String)> =
+        sqlx::query_as("select id, name from directions order by position limit 2")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let expected: i64 = sqlx::query_scalar(
+        "select count(*) from products where direction_id = any($1) and archived_at is null",
+    )
+    .bind(directions.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let html = page.html();
+    let boxes = scraper::Selector::parse("input[name=direction]").unwrap();
+    let ids: Vec<String> = html
+        .select(&boxes)
+        .filter(|b| {
+            directions
+                .iter()
+                .any(|(id, _)| b.value().attr("value") == Some(&id.to_string()))
+        })
+        .map(|b| b.value().attr("value").unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let (action, mut fields) = common::form_fields(&page, "form.bsl-side-filters");
+    fields.extend(ids.iter().map(|id| ("direction".to_owned(), id.clone())));
+    let query: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let filtered = client.get(&format!("{action}?{}", query.join("&"))).await;
+    assert_eq!(list_total(&filtered) as i64, expected);
+    assert_eq!(
+        filtered.texts("input[name=direction][checked]").len(),
+        2,
+        "the choices stay ticked"
+    );
+    assert!(
+        filtered
+            .texts("a")
+            .iter()
+            .any(|a| a == "Réinitialiser les filtres")
+    );
+
+    // The export holds exactly the lines the filters keep, header first.
+    let csv_url = {
+        let html = filtered.html();
+        let link = scraper::Selector::parse("a[href*='.csv']").unwrap();
+        html.select(&link)
+            .next()
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    let csv = client.get(&csv_url).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.clone();
+    assert_eq!(text.lines().count() as i64, expected + 1);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("Produit;Complétude;Éléments manquants")
+    );
+
+    // Sorting by product, descending: the reverse of the default order.
+    let down = client
+        .get("/portefeuille/visions?tri=1&ordre=desc&page=tout")
+        .await;
+    let mut names = down.texts("#liste tbody tr td:first-child");
+    names.reverse();
+    assert_eq!(names, all.texts("#liste tbody tr td:first-child"));
+
+    // "Mes produits": those where the viewer is one of the people.
+    sqlx::query(
+        "insert into people (product_id, name, team, user_id)
+         select id, 'Moi', 'dnum', $1 from products where slug in ('produit-1', 'produit-2', 'produit-3')",
+    )
+    .bind(user.id)
+    .execute(&db)
+    .await
+    .unwrap();
+    let page = client.get("/portefeuille/visions").await;
+    let mine = client
+        .submit(&page, "form.bsl-side-filters", &[("mes", "oui")])
+        .await;
+    assert_eq!(list_total(&mine), 3);
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn each_list_runs_as_many_queries_for_200_products_as_for_10_and_at_most_6(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let refresh = async |db: &PgPool| {
+        let mut conn = db.acquire().await.unwrap();
+        boussole::portfolio::health::refresh(&mut conn, None, boussole::web::filters::today())
+            .await
+            .unwrap();
+    };
+    seed(&db, 10).await;
+    refresh(&db).await;
+    let lists = ["indicateurs", "risques", "roadmaps", "raci", "visions"];
+    client.get("/portefeuille/visions").await;
+    let mut small = Vec::new();
+    for list in lists {
+        let (page, n) = count_queries(client.get(&format!("/portefeuille/{list}"))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        small.push(n);
+    }
+    sqlx::raw_sql("delete from visions; delete from raci_activities; delete from product_health; delete from products")
+        .execute(&db)
+        .await
+        .unwrap();
+    seed(&db, 200).await;
+    refresh(&db).await;
+    for (list, small) in lists.into_iter().zip(small) {
+        let (page, large) = count_queries(client.get(&format!("/portefeuille/{list}"))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            small, large,
+            "{list}: {small} queries for 10 products, {large} for 200"
+        );
+        assert!(large <= 6, "{list}: {large} queries");
+    }
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_list_ignores_what_it_cannot_read_in_its_address(db: PgPool) {
+    let app = TestApp::new(db.clone());
+    seed(&db, 5).await;
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    for query in [
+        "?etat=%00&tri=NaN&ordre=%3Cscript%3E&page=-3",
+        "?direction=pas-un-uuid&phase=&typologie=%E2%80%AE&mes=1",
+        "?tri=99999999999999999999&page=0",
+        &format!("?etat={}", "x".repeat(30_000)),
+    ] {
+        let page = client.get(&format!("/portefeuille/visions{query}")).await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{}",
+            &query[..query.len().min(80)]
+        );
+        assert_eq!(list_total(&page), 5);
+    }
+    let unknown = client.get("/portefeuille/inconnue").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

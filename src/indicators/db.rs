@@ -373,7 +373,12 @@ pub async fn delete_measurement(
 /// For the dashboard: every indicator of every product with its targets and latest measurement,
 /// in one query whatever the number of products.
 pub struct PortfolioIndicator {
+    pub id: Uuid,
     pub product_id: Uuid,
+    pub name: String,
+    pub kind: Kind,
+    pub unit: String,
+    pub owner: String,
     pub spec: Spec,
     pub latest: Option<Point>,
 }
@@ -383,7 +388,7 @@ pub async fn portfolio_indicators(
     only: Option<&[Uuid]>,
 ) -> sqlx::Result<Vec<PortfolioIndicator>> {
     let rows = sqlx::query!(
-        r#"select i.product_id, i.direction as "direction: Trend", i.range_low, i.range_high, i.baseline_value,
+        r#"select i.id, i.product_id, i.name, i.kind as "kind: Kind", i.unit, i.owner, i.direction as "direction: Trend", i.range_low, i.range_high, i.baseline_value,
                   i.baseline_date, i.frequency as "frequency: Frequency",
                   coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
                             from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
@@ -400,7 +405,12 @@ pub async fn portfolio_indicators(
         .map(|r| {
             let targets: Vec<TargetJson> = crate::decode::json(r.targets)?;
             Ok(PortfolioIndicator {
+                id: r.id,
                 product_id: r.product_id,
+                name: r.name,
+                kind: r.kind,
+                unit: r.unit,
+                owner: r.owner,
                 spec: Spec {
                     trend: r.direction,
                     range: r.range_low.zip(r.range_high),

@@ -38,6 +38,11 @@ macro_rules! product_row {
             indicators: Default::default(),
             roadmap: Default::default(),
             raci_problems: None,
+            raci: Default::default(),
+            high_risks: 0,
+            share_expiry: None,
+            mine: false,
+            editor: false,
         }
     };
 }
@@ -86,19 +91,23 @@ pub async fn rows(
 }
 
 /// Every product with its stored health and the day that health stops being true (None when
-/// it was never computed): the dashboard's one query.
+/// it was never computed), and whether it is one of `viewer`'s: the dashboard's one query.
 pub async fn stored_rows(
     db: impl PgExecutor<'_>,
+    viewer: Option<Uuid>,
 ) -> sqlx::Result<Vec<(Row, Option<(Health, NaiveDate)>)>> {
     let rows = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology as "typology: Typology",
                   p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
                   p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
                   (select h.health from product_health h where h.product_id = p.id) as "health?",
-                  (select h.valid_until from product_health h where h.product_id = p.id) as "valid_until?"
+                  (select h.valid_until from product_health h where h.product_id = p.id) as "valid_until?",
+                  exists (select 1 from people pe where pe.product_id = p.id and pe.user_id = $1) as "mine!",
+                  exists (select 1 from people pe where pe.product_id = p.id and pe.user_id = $1 and pe.can_edit) as "editor!"
            from products p
            join directions d on d.id = p.direction_id
-           join phases ph on ph.id = p.phase_id"#
+           join phases ph on ph.id = p.phase_id"#,
+        viewer
     )
     .fetch_all(db)
     .await?;
@@ -108,7 +117,10 @@ pub async fn stored_rows(
                 (Some(health), Some(until)) => Some((crate::decode::json(health)?, until)),
                 _ => None,
             };
-            let row = product_row!(r);
+            let (mine, editor) = (r.mine, r.editor);
+            let mut row = product_row!(r);
+            row.mine = mine;
+            row.editor = editor;
             Ok((row, stored))
         })
         .collect()

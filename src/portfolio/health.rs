@@ -18,7 +18,7 @@ use super::{
     db,
     model::{IndicatorCounts, RoadmapState, Row},
 };
-use crate::vision::model::Review;
+use crate::{roles::db::RaciCounts, vision::model::Review};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Health {
@@ -29,6 +29,12 @@ pub struct Health {
     pub roadmap: RoadmapState,
     /// RACI errors; None when the product has no matrix filled in yet.
     pub raci_problems: Option<i64>,
+    #[serde(default)]
+    pub raci: RaciCounts,
+    #[serde(default)]
+    pub high_risks: usize,
+    #[serde(default)]
+    pub share_expiry: Option<NaiveDate>,
 }
 
 impl Health {
@@ -39,6 +45,9 @@ impl Health {
             indicators: row.indicators,
             roadmap: row.roadmap.clone(),
             raci_problems: row.raci_problems,
+            raci: row.raci,
+            high_risks: row.high_risks,
+            share_expiry: row.share_expiry,
         }
     }
 
@@ -48,6 +57,9 @@ impl Health {
         row.indicators = self.indicators;
         row.roadmap = self.roadmap;
         row.raci_problems = self.raci_problems;
+        row.raci = self.raci;
+        row.high_risks = self.high_risks;
+        row.share_expiry = self.share_expiry;
     }
 }
 
@@ -68,15 +80,20 @@ pub async fn compute(
     }
     let roadmaps = crate::roadmaps::db::all_roadmaps(&mut *conn, only).await?;
     let raci = crate::roles::db::portfolio_problems(&mut *conn, only).await?;
+    let watch = crate::roadmaps::db::portfolio_watch(&mut *conn, only, today).await?;
     for row in &mut rows {
         row.indicators = counts.get(&row.id).copied().unwrap_or_default();
         let mine: Vec<&crate::roadmaps::db::RoadmapSummary> =
             roadmaps.iter().filter(|r| r.product_id == row.id).collect();
         row.roadmap = roadmap_state(&mine, today);
-        row.raci_problems = raci
-            .get(&row.id)
-            .filter(|(_, filled)| *filled)
-            .map(|(problems, _)| *problems);
+        let (counts, filled) = raci.get(&row.id).copied().unwrap_or_default();
+        row.raci_problems = filled.then(|| counts.problems());
+        row.raci = if filled {
+            counts
+        } else {
+            RaciCounts::default()
+        };
+        (row.high_risks, row.share_expiry) = watch.get(&row.id).copied().unwrap_or_default();
     }
     Ok(rows)
 }
@@ -104,10 +121,10 @@ pub async fn refresh_expired(db: &PgPool, today: NaiveDate) -> sqlx::Result<usiz
     Ok(expired.len())
 }
 
-/// Every product for the dashboard: the stored health where it is still true, computed (and
+/// Every product for the dashboard (`viewer`'s marked as theirs): the stored health where it is still true, computed (and
 /// not stored: a read writes nothing) for the few products where it is not.
-pub async fn rows(db: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<Row>> {
-    let stored = db::stored_rows(db).await?;
+pub async fn rows(db: &PgPool, viewer: Option<Uuid>, today: NaiveDate) -> sqlx::Result<Vec<Row>> {
+    let stored = db::stored_rows(db, viewer).await?;
     let mut missing = Vec::new();
     let mut rows = Vec::with_capacity(stored.len());
     for (mut row, health) in stored {

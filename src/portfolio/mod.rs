@@ -1,8 +1,10 @@
 //! The portfolio dashboard (`/`): one row per product, filters and sort in the URL, counts per
 //! phase, and a CSV export of exactly what is shown.
 
+pub mod attention;
 pub mod db;
 pub mod health;
+pub mod lists;
 pub mod model;
 pub mod timeline;
 
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/portefeuille.csv", get(export))
         .route("/portefeuille/calendrier", get(timeline::timeline))
+        .merge(lists::router())
 }
 
 pub struct HeaderCell {
@@ -67,6 +70,7 @@ struct DashboardPage {
     indicators: Vec<Choice>,
     roadmap: Vec<Choice>,
     raci: Vec<Choice>,
+    inactive: Vec<Choice>,
     search: String,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
@@ -74,11 +78,12 @@ struct DashboardPage {
     timeline_url: String,
     filtered: bool,
     can_create: bool,
+    tiles: Vec<attention::Tile>,
 }
 
-/// Every product with its health (see `health`).
-pub async fn rows(state: &AppState) -> AppResult<Vec<model::Row>> {
-    Ok(health::rows(&state.db, today()).await?)
+/// Every product with its health (see `health`), the viewer's marked as theirs.
+pub async fn rows(state: &AppState, viewer: &Viewer) -> AppResult<Vec<model::Row>> {
+    Ok(health::rows(&state.db, Some(viewer.user.id), today()).await?)
 }
 
 async fn index(
@@ -87,8 +92,9 @@ async fn index(
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<impl IntoResponse> {
     let filters = Filters::parse(&query);
-    let all_rows = rows(&state).await?;
+    let all_rows = rows(&state, &viewer).await?;
     let total_products = all_rows.iter().filter(|r| !r.archived).count();
+    let tiles = attention::tiles(&all_rows, today());
     let Selection { rows, phase_counts } = model::select(all_rows, &filters);
     let directions = products::db::directions(&state.db).await?;
     let phases = products::db::phases(&state.db).await?;
@@ -213,6 +219,10 @@ async fn index(
                 ""
             },
         ),
+        inactive: Choice::list(
+            [("90", "Sans modification depuis 90 jours")],
+            if filters.inactive { "90" } else { "" },
+        ),
         search: filters.search.clone(),
         phase_counts,
         total_products,
@@ -225,6 +235,7 @@ async fn index(
                 ..Filters::default()
             },
         can_create: viewer.user.role != Role::Reader,
+        tiles,
         layout: viewer.layout.in_section("portefeuille"),
     };
     Ok(page)
@@ -232,11 +243,11 @@ async fn index(
 
 async fn export(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<Response> {
     let filters = Filters::parse(&query);
-    let Selection { rows, .. } = model::select(rows(&state).await?, &filters);
+    let Selection { rows, .. } = model::select(rows(&state, &viewer).await?, &filters);
     let today = today();
     let mut writer = CsvWriter::new();
     writer.row(Column::ALL.map(Column::label))?;

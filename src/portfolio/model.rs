@@ -12,6 +12,7 @@ use crate::{
     indicators::model::Status,
     products::model::{Rgaa, Typology},
     roadmaps::model::Window,
+    roles::db::RaciCounts,
     vision::model::Review,
     web::{filters, url_encode},
 };
@@ -44,6 +45,16 @@ pub struct Row {
     pub roadmap: RoadmapState,
     /// RACI errors; None when the product has no matrix filled in yet.
     pub raci_problems: Option<i64>,
+    /// Activities without an A, with several, without an R.
+    pub raci: RaciCounts,
+    /// Open risks rated high on roadmaps not yet ended.
+    pub high_risks: usize,
+    /// The day the product's first live share link expires.
+    pub share_expiry: Option<NaiveDate>,
+    /// The viewer is one of the product's people.
+    pub mine: bool,
+    /// The viewer is one of the product's people who may edit it (administrators edit all).
+    pub editor: bool,
 }
 
 /// Where the product's roadmap stands today.
@@ -364,6 +375,8 @@ pub struct DashboardQuery {
     pub roadmap: String,
     /// `non-valide`: products whose RACI matrix has errors (or is absent).
     pub raci: String,
+    /// `90`: products without any change for 90 days.
+    pub inactifs: String,
     pub tri: String,
     pub ordre: String,
 }
@@ -381,6 +394,8 @@ pub struct Filters {
     pub without_roadmap: bool,
     /// Only products whose RACI matrix is not valid.
     pub invalid_raci: bool,
+    /// Only products without any change for 90 days.
+    pub inactive: bool,
     pub sort: Column,
     pub descending: bool,
 }
@@ -437,6 +452,7 @@ impl Default for Filters {
             indicators: IndicatorFilter::Any,
             without_roadmap: false,
             invalid_raci: false,
+            inactive: false,
             sort: Column::Name,
             descending: false,
         }
@@ -472,6 +488,7 @@ impl Filters {
             },
             without_roadmap: query.roadmap.trim() == "sans",
             invalid_raci: query.raci.trim() == "non-valide",
+            inactive: query.inactifs.trim() == "90",
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
         }
@@ -504,6 +521,7 @@ impl Filters {
             }
             && (!self.without_roadmap || !row.roadmap.in_progress())
             && (!self.invalid_raci || row.raci_problems != Some(0))
+            && (!self.inactive || super::attention::inactive(row))
             && self.direction.is_none_or(|d| d == row.direction_id)
             && self.typology.is_none_or(|t| t == row.typology)
     }
@@ -538,6 +556,9 @@ impl Filters {
         }
         if self.invalid_raci {
             parts.push("raci=non-valide".into());
+        }
+        if self.inactive {
+            parts.push("inactifs=90".into());
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -618,6 +639,11 @@ mod tests {
             indicators: IndicatorCounts::default(),
             roadmap: RoadmapState::None,
             raci_problems: None,
+            raci: RaciCounts::default(),
+            high_risks: 0,
+            share_expiry: None,
+            mine: false,
+            editor: false,
         }
     }
 
@@ -733,6 +759,7 @@ mod tests {
             indicators: IndicatorFilter::Late,
             without_roadmap: true,
             invalid_raci: true,
+            inactive: true,
             sort: Column::DaysInPhase,
             descending: true,
             ..Default::default()

@@ -24,7 +24,7 @@ pub async fn timeline(
     Query(query): Query<super::model::DashboardQuery>,
 ) -> AppResult<impl IntoResponse> {
     let filters = super::model::Filters::parse(&query);
-    let rows = crate::portfolio::rows(&state).await?;
+    let rows = crate::portfolio::rows(&state, &viewer).await?;
     let selection = super::model::select(rows, &filters);
     let today = today();
     let summaries = db::all_roadmaps(&state.db, None).await?;

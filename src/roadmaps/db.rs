@@ -1,5 +1,7 @@
 //! Queries on roadmaps, their initiatives and risks, share links and the public rate limit.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -19,7 +21,7 @@ pub struct Roadmap {
     pub priorities: Vec<Uuid>,
 }
 
-fn window(start: NaiveDate, end: NaiveDate) -> Window {
+pub fn window(start: NaiveDate, end: NaiveDate) -> Window {
     Window::new(start, end).unwrap_or(Window { start, end })
 }
 
@@ -526,6 +528,36 @@ pub async fn all_roadmaps(
             initiatives: r.initiatives,
             done: r.done,
             dropped: r.dropped,
+        })
+        .collect())
+}
+
+/// For the dashboard, per product: its open risks rated high (likelihood or impact) on roadmaps
+/// not yet ended on `today`, and the day its first live share link expires. One query.
+pub async fn portfolio_watch(
+    db: impl PgExecutor<'_>,
+    only: Option<&[Uuid]>,
+    today: NaiveDate,
+) -> sqlx::Result<HashMap<Uuid, (usize, Option<NaiveDate>)>> {
+    let rows = sqlx::query!(
+        r#"select p.id,
+                  (select count(*) from risks k join roadmaps r on r.id = k.roadmap_id
+                   where r.product_id = p.id and k.status = 'ouvert' and (k.likelihood = 'fort' or k.impact = 'fort')
+                     and r.end_month >= date_trunc('month', $2::date)::date) as "high_risks!",
+                  (select min((l.expires_at at time zone 'Europe/Paris')::date) from share_links l
+                   where l.product_id = p.id and l.revoked_at is null and l.expires_at > now()) as share_expiry
+           from products p
+           where $1::uuid[] is null or p.id = any($1)"#,
+        only,
+        today
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let high = usize::try_from(r.high_risks).unwrap_or_default();
+            (r.id, (high, r.share_expiry))
         })
         .collect())
 }

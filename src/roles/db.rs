@@ -372,15 +372,35 @@ pub async fn replace_cells(
     Ok(())
 }
 
-/// For the dashboard: RACI errors per product (a missing or extra A, a missing R), and whether
-/// the product has a matrix at all (people and letters). One query.
+/// A product's RACI matrix as the portfolio sees it: how many activities lack an accountable,
+/// have several, lack a responsible; `problems` sums them (an activity can have two).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RaciCounts {
+    pub no_a: usize,
+    pub several_a: usize,
+    pub no_r: usize,
+    /// Activities with at least one of these problems.
+    pub activities: usize,
+}
+
+impl RaciCounts {
+    pub fn problems(&self) -> i64 {
+        (self.no_a + self.several_a + self.no_r) as i64
+    }
+}
+
+/// For the dashboard: per product, its RACI counts and whether it has a matrix at all (people
+/// and letters). One query.
 pub async fn portfolio_problems(
     db: impl PgExecutor<'_>,
     only: Option<&[Uuid]>,
-) -> sqlx::Result<HashMap<Uuid, (i64, bool)>> {
+) -> sqlx::Result<HashMap<Uuid, (RaciCounts, bool)>> {
     let rows = sqlx::query!(
         r#"select a.product_id,
-                  sum((coalesce(x.accountable, 0) <> 1)::int + (coalesce(x.responsible, 0) = 0)::int) as "problems!",
+                  count(*) filter (where coalesce(x.accountable, 0) = 0) as "no_a!",
+                  count(*) filter (where x.accountable > 1) as "several_a!",
+                  count(*) filter (where coalesce(x.responsible, 0) = 0) as "no_r!",
+                  count(*) filter (where coalesce(x.accountable, 0) <> 1 or coalesce(x.responsible, 0) = 0) as "activities!",
                   bool_or(x.letters > 0) as "filled!"
            from raci_activities a
            left join lateral (select count(*) filter (where c.letter in ('A', 'A+R')) as accountable,
@@ -393,8 +413,17 @@ pub async fn portfolio_problems(
     )
     .fetch_all(db)
     .await?;
+    let count = |n: i64| usize::try_from(n).unwrap_or_default();
     Ok(rows
         .into_iter()
-        .map(|r| (r.product_id, (r.problems, r.filled)))
+        .map(|r| {
+            let counts = RaciCounts {
+                no_a: count(r.no_a),
+                several_a: count(r.several_a),
+                no_r: count(r.no_r),
+                activities: count(r.activities),
+            };
+            (r.product_id, (counts, r.filled))
+        })
         .collect())
 }

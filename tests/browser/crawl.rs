@@ -163,16 +163,24 @@ impl Crawl {
     /// Creates a share link through the first roadmap page's form; returns its path.
     async fn share_link(&mut self) -> String {
         let c = &self.browser.client;
-        let roadmap = self
-            .sources
-            .iter()
-            .find_map(|(what, html)| {
-                // A roadmap the editor may share (the admin's crawl sees every product's).
-                let (who, url) = what.split_once(' ')?;
-                (who == "Editor" && url.contains("/roadmaps/") && html.contains("Créer le lien"))
-                    .then(|| url.to_owned())
-            })
-            .expect("the editor's crawl visits a roadmap page with its share form");
+        // A roadmap the editor may share: one of their products' (the list of roadmaps filtered
+        // on "mes produits").
+        c.goto(&self.server.url("/portefeuille/roadmaps?mes=oui"))
+            .await
+            .unwrap();
+        let mut roadmap = None;
+        for link in c
+            .find_all(Locator::Css("#liste tbody td:nth-child(2) a"))
+            .await
+            .unwrap()
+        {
+            let href = link.attr("href").await.unwrap().unwrap_or_default();
+            if href.contains("/roadmaps/") {
+                roadmap = Some(href);
+                break;
+            }
+        }
+        let roadmap = roadmap.expect("the editor has a product with a roadmap");
         c.goto(&self.server.url(&roadmap)).await.unwrap();
         let link = self.browser.create_share_link().await;
         let path = url::Url::parse(&link).unwrap().path().to_owned();
@@ -290,6 +298,11 @@ async fn every_page_of_the_demo_portfolio_is_accessible_valid_and_fits_desktop_a
     for (email, _, role) in DEMO_ACCOUNTS {
         crawl.sign_in(email).await;
         crawl.crawl(&format!("{role:?}"), "/").await;
+        // Again from the viewer's own products, whose pages offer what they may change (the
+        // portfolio's lists lead first to products they only read).
+        crawl
+            .crawl(&format!("{role:?}"), "/portefeuille/roadmaps?mes=oui")
+            .await;
     }
     // The public page of a share link, created as the editor would.
     crawl.sign_in(DEMO_ACCOUNTS[1].0).await;

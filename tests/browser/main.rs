@@ -1089,3 +1089,169 @@ async fn a_product_manager_sets_up_the_team_and_fixes_the_raci_matrix_with_the_k
     browser.close().await;
     server.stop().await;
 }
+
+/// Follows the dashboard tile whose words contain `words`; returns the count it showed.
+async fn open_tile(browser: &Browser, server: &TestServer, words: &str) -> usize {
+    let c = &browser.client;
+    c.goto(&server.url("/")).await.unwrap();
+    let tile = c
+        .find(Locator::XPath(&format!(
+            "//ul[@id='tuiles']//a[contains(., '{words}')]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no tile « {words} »: {e}"));
+    let count: usize = tile
+        .find(Locator::Css(".bsl-tile-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    tile.click().await.unwrap();
+    count
+}
+
+/// The texts of column `n` (from 1) of the list's table.
+async fn column(browser: &Browser, n: usize) -> Vec<String> {
+    let mut texts = Vec::new();
+    for cell in browser
+        .client
+        .find_all(Locator::Css(&format!("#liste tbody td:nth-child({n})")))
+        .await
+        .unwrap()
+    {
+        texts.push(cell.text().await.unwrap().trim().to_owned());
+    }
+    texts
+}
+
+/// At phone width too, the page is accessible and does not scroll sideways.
+async fn check_both_widths(browser: &Browser, what: &str) {
+    browser.assert_accessible(what).await;
+    browser.set_viewport(375, 800).await;
+    browser.assert_accessible(&format!("{what} (phone)")).await;
+    assert_eq!(browser.sideways_scroll().await, None, "{what} (phone)");
+    browser.set_viewport(1280, 900).await;
+    assert_eq!(browser.sideways_scroll().await, None, "{what} (desktop)");
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashboard(db: PgPool) {
+    use boussole::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+    use boussole::portfolio::model::RoadmapState;
+    boussole::demo::load(&db, false).await.unwrap();
+    // One roadmap that ends this month.
+    sqlx::raw_sql(
+        "update roadmaps set start_month = date_trunc('month', current_date)::date - interval '2 months',
+                             end_month = date_trunc('month', current_date)::date
+         where id = (select r.id from roadmaps r join products p on p.id = r.product_id
+                     where p.slug = 'aide-au-repit' order by r.start_month desc limit 1)",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let today = boussole::web::filters::today();
+    let mut conn = db.acquire().await.unwrap();
+    boussole::portfolio::health::refresh(&mut conn, None, today)
+        .await
+        .unwrap();
+    // The answers, computed from the data from scratch.
+    let truth: Vec<_> = boussole::portfolio::health::compute(&mut conn, None, today)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.archived)
+        .collect();
+    drop(conn);
+    let server = TestServer::start(db.clone()).await;
+    let browser = Browser::start().await;
+    browser.set_viewport(1280, 900).await;
+    browser
+        .sign_in(&server.url("/login"), DEMO_ACCOUNTS[2].0, DEMO_PASSWORD)
+        .await;
+    browser.wait_h1("Portefeuille des produits").await;
+    check_both_widths(&browser, "the dashboard with its tiles").await;
+
+    // 1. Which products have no up-to-date vision? One click.
+    let count = open_tile(&browser, &server, "visions à revoir").await;
+    browser.wait_h1("Visions du portefeuille").await;
+    let mut shown = column(&browser, 1).await;
+    shown.sort();
+    let mut expected: Vec<String> = truth
+        .iter()
+        .filter(|r| r.vision_score < 6 || r.vision_review.is_due())
+        .map(|r| r.name.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(shown, expected);
+    assert_eq!(count, expected.len());
+    check_both_widths(&browser, "the visions list").await;
+
+    // 2. Which indicators are late? One click, each named with its product and reason.
+    let count = open_tile(&browser, &server, "indicateurs en retard").await;
+    browser.wait_h1("Indicateurs du portefeuille").await;
+    let late: usize = truth.iter().map(|r| r.indicators.late).sum();
+    assert_eq!(count, late);
+    let statuses = column(&browser, 3).await;
+    assert_eq!(statuses.len(), late.min(50));
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.to_lowercase().starts_with("en retard")),
+        "{statuses:?}"
+    );
+    check_both_widths(&browser, "the indicators list").await;
+
+    // 3. Which roadmaps end this month? One click.
+    let count = open_tile(&browser, &server, "se terminant").await;
+    browser.wait_h1("Roadmaps du portefeuille").await;
+    let mut shown = column(&browser, 1).await;
+    shown.sort();
+    let soon = today + chrono::Days::new(30);
+    let mut expected: Vec<String> = truth
+        .iter()
+        .filter(|r| matches!(r.roadmap, RoadmapState::InProgress { window, .. } if window.last_day() <= soon))
+        .map(|r| r.name.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(shown, expected);
+    assert_eq!(count, expected.len());
+    assert!(shown.contains(&"Aide au Répit".to_owned()));
+    check_both_widths(&browser, "the roadmaps list").await;
+
+    // 4. Which products lack an accountable (A)? One click on the tile, one on the filter.
+    open_tile(&browser, &server, "activités RACI").await;
+    browser.wait_h1("Activités RACI à corriger").await;
+    let c = &browser.client;
+    c.find(Locator::Css("label[for='etat-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.click_button("Filtrer").await;
+    browser.wait_h1("Activités RACI à corriger").await;
+    let problems = column(&browser, 3).await;
+    assert!(
+        !problems.is_empty()
+            && problems
+                .iter()
+                .all(|p| p.to_lowercase().starts_with("aucun a"))
+    );
+    let mut shown = column(&browser, 1).await;
+    shown.sort();
+    shown.dedup();
+    let mut expected: Vec<String> = truth
+        .iter()
+        .filter(|r| r.raci.no_a > 0)
+        .map(|r| r.name.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(shown, expected);
+    check_both_widths(&browser, "the RACI list filtered").await;
+
+    browser.close().await;
+    server.stop().await;
+}

@@ -437,6 +437,11 @@ impl Client {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
+        if form.value().attr("method") == Some("get") {
+            // A search form: its fields become the query string of the page it opens.
+            let query = serde_urlencoded(&pairs);
+            return self.get(&format!("{action}?{query}")).await;
+        }
         self.post(&action, &pairs).await
     }
 }
