@@ -376,15 +376,7 @@ fn list_links(page: &common::Page, column: usize) -> Vec<(String, String)> {
 async fn each_tile_counts_what_its_list_names_and_the_lists_agree_with_the_database(db: PgPool) {
     boussole::demo::load(&db, false).await.unwrap();
     // One roadmap that ends this month, so that "ending within 30 days" has something to find.
-    sqlx::raw_sql(
-        "update roadmaps set start_month = date_trunc('month', current_date)::date - interval '2 months',
-                             end_month = date_trunc('month', current_date)::date
-         where id = (select r.id from roadmaps r join products p on p.id = r.product_id
-                     where p.slug = 'aide-au-repit' order by r.start_month desc limit 1)",
-    )
-    .execute(&db)
-    .await
-    .unwrap();
+    common::end_a_roadmap_this_month(&db).await;
     let mut conn = db.acquire().await.unwrap();
     boussole::portfolio::health::refresh(&mut conn, None, boussole::web::filters::today())
         .await

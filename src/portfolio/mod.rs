@@ -43,6 +43,34 @@ pub struct HeaderCell {
     pub next_order: &'static str,
 }
 
+impl HeaderCell {
+    /// The header of a sortable column: `sorted` when the view is sorted on it, `descending`
+    /// the view's order; `url(descending_next)` the view sorted on it, the other way when it
+    /// already is.
+    pub fn sortable(
+        label: &'static str,
+        sorted: bool,
+        descending: bool,
+        url: impl FnOnce(bool) -> String,
+    ) -> Self {
+        let descending_next = sorted && !descending;
+        Self {
+            label,
+            url: url(descending_next),
+            aria_sort: match (sorted, descending) {
+                (true, false) => "ascending",
+                (true, true) => "descending",
+                _ => "",
+            },
+            next_order: if descending_next {
+                "décroissant"
+            } else {
+                "croissant"
+            },
+        }
+    }
+}
+
 pub enum Cell {
     Link { text: String, url: String },
     Text(String),
@@ -103,22 +131,12 @@ async fn index(
     let headers = Column::ALL
         .into_iter()
         .map(|column| {
-            let sorted = filters.sort == column;
-            let descending_next = sorted && !filters.descending;
-            HeaderCell {
-                label: column.label(),
-                url: format!("/{}", filters.query(Some((column, descending_next)))),
-                aria_sort: match (sorted, filters.descending) {
-                    (true, false) => "ascending",
-                    (true, true) => "descending",
-                    _ => "",
-                },
-                next_order: if descending_next {
-                    "décroissant"
-                } else {
-                    "croissant"
-                },
-            }
+            HeaderCell::sortable(
+                column.label(),
+                filters.sort == column,
+                filters.descending,
+                |descending| format!("/{}", filters.query(Some((column, descending)))),
+            )
         })
         .collect();
     let rows = rows

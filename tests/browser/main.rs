@@ -1143,15 +1143,7 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     use boussole::portfolio::model::RoadmapState;
     boussole::demo::load(&db, false).await.unwrap();
     // One roadmap that ends this month.
-    sqlx::raw_sql(
-        "update roadmaps set start_month = date_trunc('month', current_date)::date - interval '2 months',
-                             end_month = date_trunc('month', current_date)::date
-         where id = (select r.id from roadmaps r join products p on p.id = r.product_id
-                     where p.slug = 'aide-au-repit' order by r.start_month desc limit 1)",
-    )
-    .execute(&db)
-    .await
-    .unwrap();
+    common::end_a_roadmap_this_month(&db).await;
     let today = boussole::web::filters::today();
     let mut conn = db.acquire().await.unwrap();
     boussole::portfolio::health::refresh(&mut conn, None, today)

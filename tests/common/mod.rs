@@ -472,3 +472,17 @@ pub async fn written(db: &PgPool) -> i64 {
         .await
         .unwrap()
 }
+
+/// Moves the latest roadmap of the demo's « Aide au Répit » so that it ends this month (the
+/// demo has none ending soon).
+pub async fn end_a_roadmap_this_month(db: &PgPool) {
+    sqlx::raw_sql(
+        "update roadmaps set start_month = date_trunc('month', current_date)::date - interval '2 months',
+                             end_month = date_trunc('month', current_date)::date
+         where id = (select r.id from roadmaps r join products p on p.id = r.product_id
+                     where p.slug = 'aide-au-repit' order by r.start_month desc limit 1)",
+    )
+    .execute(db)
+    .await
+    .unwrap();
+}

@@ -607,24 +607,12 @@ async fn page(
             let sorted =
                 filters.sort.map(|(c, _)| c) == Some(i) || (filters.sort.is_none() && i == 0);
             let descending = filters.sort.is_some_and(|(_, d)| d);
-            let descending_next = sorted && !descending;
-            HeaderCell {
-                label,
-                url: format!(
+            HeaderCell::sortable(label, sorted, descending, |descending| {
+                format!(
                     "{path}{}",
-                    filters.query(Some((i, descending_next)), Page::Number(1))
-                ),
-                aria_sort: match (sorted, descending) {
-                    (true, false) => "ascending",
-                    (true, true) => "descending",
-                    _ => "",
-                },
-                next_order: if descending_next {
-                    "décroissant"
-                } else {
-                    "croissant"
-                },
-            }
+                    filters.query(Some((i, descending)), Page::Number(1))
+                )
+            })
         })
         .collect();
     let p = &filters.products;
