@@ -615,7 +615,7 @@ async fn the_dashboard_counts_indicator_statuses_with_constant_queries(db: PgPoo
     assert!(rows[1].contains("1 en bonne voie"));
     let filtered = pm.get("/?indicateurs=en-retard").await;
     assert_eq!(
-        filtered.texts("#portefeuille tbody tr td:first-child"),
+        filtered.texts("#portefeuille tbody tr th"),
         ["En difficulté"]
     );
     let sheet = pm.get(&format!("/produits/{late}")).await;

@@ -45,15 +45,14 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
         [
             "Produit ▲",
             "Direction",
-            "Typologie",
             "Phase",
-            "Jours dans la phase",
+            "Jours en phase",
             "Vision",
             "Indicateurs",
             "Roadmap",
             "RACI",
             "Conformité",
-            "Dernière mise à jour"
+            "Mise à jour"
         ]
     );
     // Counts per phase: 12 products over 6 phases.
@@ -68,7 +67,7 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
         .await
         .unwrap();
     let filtered = client.get(&format!("/?phase={mvp}")).await;
-    let phases: Vec<String> = filtered.texts("#portefeuille tbody tr td:nth-child(4)");
+    let phases: Vec<String> = filtered.texts("#portefeuille tbody tr td:nth-child(3)");
     assert_eq!(phases, ["MVP", "MVP"]);
 
     let sante: uuid::Uuid = sqlx::query_scalar("select id from directions where name = 'Santé'")
@@ -76,7 +75,9 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
         .await
         .unwrap();
     let by_direction = client
-        .get(&format!("/?direction={sante}&typologie=contenus"))
+        .get(&format!(
+            "/?direction={sante}&typologie=contenus&colonnes=choisies&col=direction&col=typologie"
+        ))
         .await;
     for row in by_direction.texts("#portefeuille tbody tr") {
         assert!(
@@ -86,13 +87,10 @@ async fn the_dashboard_filters_searches_sorts_and_counts(db: PgPool) {
     }
 
     let search = client.get("/?q=DESCRIPTION+11").await;
-    assert_eq!(
-        search.texts("#portefeuille tbody tr td:first-child"),
-        ["Produit 11"]
-    );
+    assert_eq!(search.texts("#portefeuille tbody tr th"), ["Produit 11"]);
 
     let by_days = client.get("/?tri=jours&ordre=desc").await;
-    let names = by_days.texts("#portefeuille tbody tr td:first-child");
+    let names = by_days.texts("#portefeuille tbody tr th");
     assert_eq!(names.first().unwrap(), "Produit 12");
     assert_eq!(names.last().unwrap(), "Produit 1");
     let sorted_header = by_days.html();
@@ -157,7 +155,7 @@ async fn the_csv_export_has_exactly_the_rows_and_columns_shown(db: PgPool) {
         .collect();
     assert_eq!(headers, shown_headers);
     let csv_names: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
-    let shown_names = page.texts("#portefeuille tbody tr td:first-child");
+    let shown_names = page.texts("#portefeuille tbody tr th");
     assert_eq!(csv_names.len(), 3);
     assert_eq!(
         csv_names
@@ -192,10 +190,22 @@ async fn the_dashboard_runs_as_many_queries_for_1000_products_as_for_10(db: PgPo
         .unwrap();
     seed(&app.db, 1000).await;
     let (large, large_count) = count_queries(client.get("/")).await;
-    assert_eq!(large.texts("#portefeuille tbody tr").len(), 1000);
+    // The first page: 50 products, light enough to open anywhere; "afficher tout" shows all.
+    assert_eq!(large.texts("#portefeuille tbody tr").len(), 50);
+    assert_eq!(large.text("#total"), "1000 produits sur 1000");
+    assert!(
+        large.body.len() <= 80_000,
+        "the first page is {} bytes",
+        large.body.len()
+    );
+    let everything = client.get("/?page=tout").await;
+    assert_eq!(everything.texts("#portefeuille tbody tr").len(), 1000);
 
     assert!(small_count > 0, "the counter sees the queries");
-    eprintln!("dashboard queries: {small_count} for 10 products, {large_count} for 1000");
+    eprintln!(
+        "dashboard queries: {small_count} for 10 products, {large_count} for 1000; first page {} bytes",
+        large.body.len()
+    );
     assert_eq!(
         small_count, large_count,
         "queries for 10 products: {small_count}, for 1000: {large_count}"
@@ -233,10 +243,7 @@ async fn names_starting_with_an_accented_capital_sort_in_french_order(db: PgPool
     ] {
         common::create_product(&mut editor, &app.db, name).await;
     }
-    let names = editor
-        .get("/")
-        .await
-        .texts("#portefeuille tbody tr td:first-child");
+    let names = editor.get("/").await.texts("#portefeuille tbody tr th");
     let names: Vec<&str> = names.iter().map(|n| n.split(" ").next().unwrap()).collect();
     assert_eq!(names, ["aide", "Élections", "Veille"]);
     let csv = editor.get("/portefeuille.csv").await.body;
@@ -666,4 +673,243 @@ async fn a_list_ignores_what_it_cannot_read_in_its_address(db: PgPool) {
     }
     let unknown = client.get("/portefeuille/inconnue").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    for path in [
+        "/portefeuille/visions.pdf",
+        "/portefeuille/visions.csv.xlsx",
+    ] {
+        assert_eq!(client.get(path).await.status, StatusCode::NOT_FOUND);
+    }
+
+    // The dashboard, its exports and its printable page read the same address the same way.
+    let hostile = [
+        "?vision=%00&raci=non-valide&colonnes=choisies&col=%3Cb%3E&col=nom&page=NaN",
+        "?direction=pas-un-uuid&phase=&typologie=%E2%80%AE&mes=1&archives=0",
+        &format!("?q={}&tri=99999999999999999999&page=-1", "é".repeat(20_000)),
+    ];
+    for query in hostile {
+        for path in [
+            "/",
+            "/portefeuille.csv",
+            "/portefeuille.xlsx",
+            "/portefeuille/impression",
+        ] {
+            let page = client.get(&format!("{path}{query}")).await;
+            assert_eq!(
+                page.status,
+                StatusCode::OK,
+                "{path}{}",
+                &query[..query.len().min(80)]
+            );
+        }
+    }
+    // Only the name left when every column is unticked.
+    let bare = client.get("/?colonnes=choisies").await;
+    assert_eq!(bare.texts("#portefeuille thead th"), ["Produit ▲"]);
+    assert_eq!(bare.texts("#portefeuille tbody tr").len(), 5);
+}
+
+/// The names in the dashboard's table, sorted.
+fn dashboard_names(page: &common::Page) -> Vec<String> {
+    let mut names = page.texts("#portefeuille tbody tr th");
+    names.sort();
+    names
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_dashboard_combines_several_choices_per_filter_and_keeps_its_view_in_the_address(
+    db: PgPool,
+) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let truth = common::health_truth(&db).await;
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    let page = client.get("/").await;
+
+    // The committee's first question in one view: a vision incomplete or à revoir.
+    let visions = client
+        .submit(
+            &page,
+            "#filtres",
+            &[("vision", "incomplete"), ("vision", "a-revoir")],
+        )
+        .await;
+    let expected = common::names_where(&truth, |r| r.vision_score < 6 || r.vision_review.is_due());
+    assert!(expected.len() > 1 && expected.len() < truth.len());
+    assert_eq!(dashboard_names(&visions), expected);
+    assert_eq!(
+        visions.text("#total"),
+        format!("{} produits sur {}", expected.len(), truth.len())
+    );
+    assert_eq!(visions.texts("input[name=vision][checked]").len(), 2);
+
+    // And, combined with another filter, an activity without A as well.
+    let both = client
+        .submit(&visions, "#filtres", &[("raci", "aucun-a")])
+        .await;
+    let expected = common::names_where(&truth, |r| {
+        (r.vision_score < 6 || r.vision_review.is_due()) && r.raci.no_a > 0
+    });
+    assert!(!expected.is_empty());
+    assert_eq!(dashboard_names(&both), expected);
+    // Each of those shows "Sans A" in its RACI cell, linked to the product's matrix.
+    let html = both.html();
+    let raci = scraper::Selector::parse("#portefeuille td[data-label=RACI] a").unwrap();
+    for link in html.select(&raci) {
+        assert!(link.text().collect::<String>().contains("Sans A"));
+        assert!(link.value().attr("href").unwrap().ends_with("/roles#raci"));
+    }
+
+    // The printable page holds the same products and says which filters made them.
+    let print = both
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Version imprimable")
+        .map(|(_, href)| href)
+        .unwrap();
+    let printed = client.get(&print).await;
+    assert_eq!(dashboard_names(&printed), expected);
+    assert!(
+        printed
+            .text("main")
+            .contains("Vision : Vision incomplète ou Vision à revoir ; RACI : Une activité sans A"),
+        "{}",
+        printed.text("main")
+    );
+
+    // Sorting keeps the filters; resetting drops them.
+    let sort_url = {
+        let html = both.html();
+        let header = scraper::Selector::parse("#portefeuille thead th a").unwrap();
+        html.select(&header)
+            .find(|a| a.text().collect::<String>().starts_with("Phase"))
+            .unwrap()
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(dashboard_names(&client.get(&sort_url).await), expected);
+    let reset = both
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Réinitialiser les filtres")
+        .map(|(_, href)| href)
+        .unwrap();
+    assert_eq!(
+        client
+            .get(&reset)
+            .await
+            .texts("#portefeuille tbody tr")
+            .len(),
+        truth.len()
+    );
+
+    // Columns hidden with the form stay hidden when sorting, and the export follows.
+    let fewer = client
+        .submit(
+            &both,
+            "#filtres",
+            &[
+                ("col", &common::untick("direction")),
+                ("col", &common::untick("conformite")),
+                ("col", "typologie"),
+            ],
+        )
+        .await;
+    let headers = fewer.texts("#portefeuille thead th");
+    assert!(headers.iter().any(|h| h.starts_with("Typologie")));
+    assert!(
+        !headers
+            .iter()
+            .any(|h| h.starts_with("Direction") || h.starts_with("Conformité")),
+        "{headers:?}"
+    );
+    assert_eq!(dashboard_names(&fewer), expected, "the filters are kept");
+    let export = fewer
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Exporter en CSV")
+        .map(|(_, href)| href)
+        .unwrap();
+    let csv = client.get(&export).await;
+    let header = csv
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        header.contains("Typologie") && !header.contains("Direction"),
+        "{header}"
+    );
+    assert_eq!(csv.body.lines().count(), expected.len() + 1);
+
+    // The same view as a spreadsheet: same header and rows, dates as dates, RACI in words.
+    let xlsx = fewer
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Exporter en XLSX (Excel)")
+        .map(|(_, href)| href)
+        .unwrap();
+    let (sheet, cells) = client.get(&xlsx).await.xlsx_rows();
+    assert_eq!(sheet, "Portefeuille");
+    assert_eq!(cells[0].join(";"), header);
+    let mut names: Vec<String> = cells[1..].iter().map(|r| r[0].clone()).collect();
+    names.sort();
+    assert_eq!(names, expected);
+    let column = |name: &str| cells[0].iter().position(|h| h == name).unwrap();
+    let (raci, updated) = (column("RACI"), column("Mise à jour"));
+    for row in &cells[1..] {
+        assert!(
+            row[raci].starts_with("Sans A : ") && row[raci].contains(" : aucun A"),
+            "{row:?}"
+        );
+        assert!(
+            chrono::NaiveDate::parse_from_str(&row[updated], "%Y-%m-%d").is_ok(),
+            "a date cell: {row:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_exports_name_each_late_indicator_with_its_reason(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut client, _) = app.signed_in(Role::Reader).await;
+    // The late indicators, as their list names them: (product, indicator, reason).
+    let list = client
+        .get("/portefeuille/indicateurs?etat=en-retard&page=tout")
+        .await;
+    let products = list.texts("#liste tbody tr td:nth-child(1)");
+    let indicators = list.texts("#liste tbody tr td:nth-child(2)");
+    let reasons = list.texts("#liste tbody tr td:nth-child(3) p + p");
+    assert!(!products.is_empty() && products.len() == reasons.len());
+
+    let dashboard = client.get("/").await;
+    let xlsx = dashboard
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Exporter en XLSX (Excel)")
+        .map(|(_, href)| href)
+        .unwrap();
+    let (_, cells) = client.get(&xlsx).await.xlsx_rows();
+    let column = cells[0].iter().position(|h| h == "Indicateurs").unwrap();
+    for ((product, indicator), reason) in products.iter().zip(&indicators).zip(&reasons) {
+        let row = cells.iter().find(|r| &r[0] == product).unwrap();
+        let words = &row[column];
+        assert!(
+            words.starts_with("En retard : ")
+                && words.contains(&format!("{indicator} ({})", reason.trim_end_matches('.'))),
+            "{product}: {words}"
+        );
+    }
+    // The list's own spreadsheet holds the same lines.
+    let (sheet, rows) = client
+        .get("/portefeuille/indicateurs.xlsx?etat=en-retard")
+        .await
+        .xlsx_rows();
+    assert_eq!(sheet, "Indicateurs");
+    assert_eq!(rows.len(), products.len() + 1);
+    assert_eq!(rows[0][0], "Produit");
 }

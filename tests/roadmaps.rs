@@ -716,21 +716,24 @@ async fn only_members_write_and_the_portfolio_shows_roadmaps(db: PgPool) {
             .any(|r| r.starts_with("Avec roadmap") && r.contains("50 % fait")),
         "{rows:?}"
     );
-    assert!(
-        rows.iter()
-            .any(|r| r.starts_with("Sans roadmap") && r.contains("Aucune roadmap"))
+    // Rows by name: "Avec roadmap", then "Sans roadmap".
+    assert_eq!(
+        dashboard.texts("#portefeuille td[data-label=Roadmap]")[1],
+        "Aucune"
     );
     assert_eq!(
         pm.get("/?roadmap=sans")
             .await
-            .texts("#portefeuille tbody tr td:first-child"),
+            .texts("#portefeuille tbody tr th"),
         ["Sans roadmap"]
     );
     let timeline = pm.get("/portefeuille/calendrier").await;
+    let lines = timeline.texts("#calendrier-tableau tbody tr");
     assert!(
-        timeline.text("table").contains("Avec roadmap")
-            && timeline.text("main").contains("Sans roadmap en cours (1)")
+        lines[0].starts_with("Avec roadmap Dans les temps"),
+        "{lines:?}"
     );
+    assert_eq!(lines[1], "Sans roadmap Aucune Aucune Aucun 0");
     let sheet = pm.get(&format!("/produits/{with}")).await;
     assert!(
         sheet
@@ -845,10 +848,10 @@ async fn a_roadmap_starting_next_month_is_named_the_same_way_on_every_page(db: P
     );
     assert!(pm.get("/").await.text("main").contains(&note));
     let timeline = pm.get("/portefeuille/calendrier").await;
+    let line = timeline.text("#calendrier-tableau tbody tr");
     assert!(
-        timeline.text("main").contains(&format!("Bientôt — {note}")),
-        "{}",
-        timeline.text("main")
+        line.starts_with(&format!("Bientôt À venir : {note}")) && line.contains(": à venir"),
+        "{line}"
     );
     // The filter "sans roadmap en cours" counts it there too.
     assert!(
@@ -1107,4 +1110,173 @@ async fn a_share_link_shows_the_vision_indicators_and_contact_chosen_and_is_rene
     let public = app.client().get(&format!("/r/{fresh}")).await;
     assert!(public.text("#contact").contains("Camille Petit"));
     assert!(public.text("main").contains("Permettre aux aidants"));
+}
+
+/// Adds an initiative through its form; returns the roadmap page it leads to.
+async fn initiative_by_form(client: &mut Client, url: &str, fields: &[(&str, &str)]) {
+    let form = client.get(&format!("{url}/initiatives/nouvelle")).await;
+    let made = client.submit(&form, "main form", fields).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text("main"));
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_timeline_places_each_roadmap_by_day_with_its_status_milestones_and_high_risks(
+    db: PgPool,
+) {
+    let app = TestApp::new(db);
+    let (mut pm, _) = app.signed_in(Role::Editor).await;
+    let late = create_product(&mut pm, &app.db, "Alpha").await;
+    let fine = create_product(&mut pm, &app.db, "Bêta").await;
+    create_product(&mut pm, &app.db, "Gamma").await;
+    let late_url = roadmap(&mut pm, &late, -1, 4).await;
+    initiative_by_form(
+        &mut pm,
+        &late_url,
+        &[
+            ("title", "Migration"),
+            ("status", "en-cours"),
+            ("starts_on", &day(-20)),
+            ("ends_on", &day(-2)),
+            ("milestone", "Bascule"),
+            ("milestone_on", &day(-3)),
+        ],
+    )
+    .await;
+    let fine_url = roadmap(&mut pm, &fine, 0, 3).await;
+    initiative_by_form(
+        &mut pm,
+        &fine_url,
+        &[
+            ("title", "Ouverture"),
+            ("status", "terminee"),
+            ("starts_on", &day(0)),
+            ("ends_on", &day(1)),
+            ("milestone_on", &day(1)),
+        ],
+    )
+    .await;
+    let form = pm.get(&format!("{fine_url}/risques/nouveau")).await;
+    let made = pm
+        .submit(
+            &form,
+            "main form",
+            &[
+                ("description", "Départ du prestataire"),
+                ("likelihood", "fort"),
+                ("status", "ouvert"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.text("main"));
+
+    // From the dashboard, searching "a" (all three), the timeline link keeps the filters.
+    let dashboard = pm.get("/?q=a").await;
+    let link = dashboard
+        .links()
+        .into_iter()
+        .find(|(text, _)| text.contains("Calendrier"))
+        .unwrap()
+        .1;
+    assert!(link.contains("q=a"), "{link}");
+    let timeline = pm.get(&link).await;
+    assert_eq!(timeline.status, StatusCode::OK);
+    assert_eq!(
+        timeline.texts(".bsl-gantt-rows .bsl-gantt-name > a:first-child"),
+        ["Alpha", "Bêta", "Gamma"]
+    );
+    assert_eq!(
+        timeline.texts(".bsl-gantt-state"),
+        [
+            "En retard : 1 initiative dépassée",
+            "Dans les temps",
+            "Aucune"
+        ]
+    );
+    // Bars are links to the roadmap, coloured by status and named in words.
+    assert_eq!(
+        timeline.attrs(".bsl-gantt-barlink", "href"),
+        [late_url.clone(), fine_url.clone()]
+    );
+    assert_eq!(
+        timeline.attrs(".bsl-gantt-bar", "class"),
+        [
+            "bsl-gantt-bar bsl-gantt-bar--late",
+            "bsl-gantt-bar bsl-gantt-bar--ok"
+        ]
+    );
+    let labels = timeline.attrs(".bsl-gantt-barlink", "aria-label");
+    assert!(labels[0].contains("de Alpha : en retard, 0 % des initiatives terminées"));
+    assert!(labels[1].contains("de Bêta : dans les temps, 100 % des initiatives terminées"));
+    // Placed by day: the calendar starts with Alpha's first month (last month), so Alpha's bar
+    // starts at 0 and Bêta's where this month begins; it runs six months, to month(4) included.
+    let first = |offset: i32| {
+        NaiveDate::parse_from_str(&format!("{}-01", month(offset)), "%Y-%m-%d").unwrap()
+    };
+    let width = (first(5) - first(-1)).num_days() as f64;
+    let at = |d: NaiveDate| format!("{:.2}%", (d - first(-1)).num_days() as f64 * 100.0 / width);
+    assert_eq!(
+        timeline.attrs(".bsl-gantt-bar", "x"),
+        ["0.00%".to_owned(), at(first(0))]
+    );
+    assert_eq!(timeline.attrs(".bsl-gantt-bar", "width")[0], at(first(3)));
+    let today = boussole::web::filters::today();
+    assert_eq!(timeline.attrs(".bsl-gantt-today", "x1")[0], at(today));
+    assert!(timeline.text("main").contains(&format!(
+        "de {} à {}",
+        boussole::roadmaps::model::month_label(first(-1)),
+        boussole::roadmaps::model::month_label(first(4))
+    )));
+    // Milestones as diamonds: missed (its initiative is not done) and reached.
+    let short = |d: &str| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .format("%d/%m/%Y")
+            .to_string()
+    };
+    assert_eq!(
+        timeline.attrs(".bsl-gantt-marklink", "aria-label"),
+        [
+            format!("Jalon « Bascule » le {} : en retard", short(&day(-3))),
+            format!("Jalon « Ouverture » le {} : atteint", short(&day(1))),
+        ]
+    );
+    assert_eq!(
+        timeline.attrs(".bsl-gantt-milestone", "class"),
+        [
+            "bsl-gantt-milestone bsl-gantt-milestone--late",
+            "bsl-gantt-milestone bsl-gantt-milestone--done"
+        ]
+    );
+    // The high risk is marked on its product and leads to it.
+    let risk = timeline
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "1 risque élevé")
+        .unwrap();
+    assert_eq!(risk.1, format!("{fine_url}#risques"));
+    assert!(
+        pm.get(&risk.1)
+            .await
+            .text("#risques")
+            .contains("Départ du prestataire")
+    );
+    // The table says it all in words.
+    let lines = timeline.texts("#calendrier-tableau tbody tr");
+    assert!(
+        lines[0].contains(&format!("{} : Bascule (en retard)", short(&day(-3)))),
+        "{lines:?}"
+    );
+    assert!(lines[1].ends_with("(atteint) 1"), "{lines:?}");
+    assert_eq!(lines[2], "Gamma Aucune Aucune Aucun 0");
+
+    // The dashboard's filters apply: a search keeps one row.
+    let one = pm.get("/portefeuille/calendrier?q=B%C3%AAta").await;
+    assert_eq!(
+        one.texts(".bsl-gantt-rows .bsl-gantt-name > a:first-child"),
+        ["Bêta"]
+    );
+    assert!(
+        one.text("main")
+            .contains("1 produit retenu par les filtres du portefeuille")
+    );
 }

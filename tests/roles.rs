@@ -517,7 +517,7 @@ async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(d
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("Bancal") && r.contains("1 problème(s)")),
+            .any(|r| r.starts_with("Bancal") && r.contains("Sans A : 1 activité sans A")),
         "{rows:?}"
     );
     assert!(
@@ -527,7 +527,7 @@ async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(d
     let filtered = pm
         .get("/?raci=non-valide")
         .await
-        .texts("#portefeuille tbody tr td:first-child");
+        .texts("#portefeuille tbody tr th");
     assert_eq!(filtered, ["Bancal", "Vide"]);
 
     pm.get("/").await;

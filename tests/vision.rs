@@ -485,10 +485,7 @@ async fn the_dashboard_shows_and_filters_vision_completeness_with_constant_queri
     );
     assert!(rows[1].contains("0/6"));
     let incomplete = pm.get("/?vision=incomplete").await;
-    assert_eq!(
-        incomplete.texts("#portefeuille tbody tr td:first-child"),
-        ["Vide"]
-    );
+    assert_eq!(incomplete.texts("#portefeuille tbody tr th"), ["Vide"]);
     let csv = pm.get("/portefeuille.csv?vision=incomplete").await;
     assert!(csv.body.contains("Vide;") && !csv.body.contains("Complet;"));
 

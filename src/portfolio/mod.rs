@@ -3,6 +3,7 @@
 
 pub mod attention;
 pub mod db;
+pub mod export;
 pub mod health;
 pub mod lists;
 pub mod model;
@@ -12,6 +13,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::State,
+    http::Uri,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -19,19 +21,29 @@ use axum::{
 use crate::{
     auth::{Viewer, model::Role},
     error::AppResult,
-    products::{self, model::Typology},
+    products::{
+        self,
+        model::{RefItem, Typology},
+    },
     state::AppState,
-    web::{Choice, Layout, Query, csv::CsvWriter},
+    web::{
+        Choice, Layout, Query,
+        pagination::{Page, Pagination},
+    },
 };
 
 use crate::web::filters::today;
-use model::{Column, DashboardQuery, Filters, Selection};
+use chrono::NaiveDate;
+use lists::Check;
+use model::{Column, Concern, DashboardQuery, Filters, Health, Selection};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/portefeuille.csv", get(export))
+        .route("/portefeuille.xlsx", get(export))
         .route("/portefeuille/calendrier", get(timeline::timeline))
+        .route("/portefeuille/impression", get(print))
         .merge(lists::router())
 }
 
@@ -72,9 +84,16 @@ impl HeaderCell {
 }
 
 pub enum Cell {
-    Link { text: String, url: String },
+    Link {
+        text: String,
+        url: String,
+    },
     Text(String),
-    Badges(Vec<(String, bool)>),
+    /// One dimension of the product's health, linked to its detail.
+    Health {
+        health: Health,
+        url: String,
+    },
 }
 
 pub struct PhaseCount {
@@ -89,24 +108,166 @@ pub struct PhaseCount {
 struct DashboardPage {
     layout: Layout,
     headers: Vec<HeaderCell>,
-    rows: Vec<Vec<Cell>>,
-    directions: Vec<Choice>,
-    phases: Vec<Choice>,
-    typologies: Vec<Choice>,
+    /// Each product's cells, with their column's label (the label heads the cell on a phone).
+    rows: Vec<Vec<(&'static str, Cell)>>,
+    pagination: Pagination,
+    /// The filters' checkbox groups: (legend, checkboxes), products first then health.
+    product_groups: Vec<(&'static str, Vec<Check>)>,
+    health_groups: Vec<(&'static str, Vec<Check>)>,
     archived: Vec<Choice>,
-    vision: Vec<Choice>,
-    indicators: Vec<Choice>,
-    roadmap: Vec<Choice>,
-    raci: Vec<Choice>,
-    inactive: Vec<Choice>,
+    mine: bool,
     search: String,
+    columns: Vec<Check>,
+    /// The sort, kept by the filter form.
+    sort: String,
+    descending: bool,
+    /// How many choices the filters hold, for the panel's summary.
+    chosen: usize,
     phase_counts: Vec<PhaseCount>,
     total_products: usize,
     export_url: String,
+    xlsx_url: String,
+    print_url: String,
     timeline_url: String,
     filtered: bool,
     can_create: bool,
     tiles: Vec<attention::Tile>,
+}
+
+/// Each product's cells in `columns`, with their column's label.
+fn cells(
+    rows: &[model::Row],
+    columns: &[Column],
+    today: NaiveDate,
+) -> Vec<Vec<(&'static str, Cell)>> {
+    rows.iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|column| {
+                    let cell = match column.health(row, today) {
+                        Some(health) => Cell::Health {
+                            health,
+                            url: column.url(row),
+                        },
+                        None if *column == Column::Name => Cell::Link {
+                            text: row.name.clone(),
+                            url: column.url(row),
+                        },
+                        None => Cell::Text(column.text(row, today)),
+                    };
+                    (column.label(), cell)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The filters of a view in words, for the printed page: "Directions : Santé, Travail".
+fn describe(filters: &Filters, directions: &[RefItem], phases: &[RefItem]) -> Vec<String> {
+    let p = &filters.products;
+    let names = |ids: &[uuid::Uuid], all: &[RefItem]| {
+        all.iter()
+            .filter(|n| ids.contains(&n.id))
+            .map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    if !p.directions.is_empty() {
+        lines.push(format!("Directions : {}", names(&p.directions, directions)));
+    }
+    if !p.phases.is_empty() {
+        lines.push(format!("Phases : {}", names(&p.phases, phases)));
+    }
+    if !p.typologies.is_empty() {
+        let kinds: Vec<&str> = p.typologies.iter().map(|t| t.label()).collect();
+        lines.push(format!("Typologies : {}", kinds.join(", ")));
+    }
+    if p.mine {
+        lines.push("Mes produits".into());
+    }
+    match filters.archived {
+        model::Archived::Active => {}
+        model::Archived::Archived => lines.push("Produits archivés".into()),
+        model::Archived::All => lines.push("Produits actifs et archivés".into()),
+    }
+    if !filters.search.is_empty() {
+        lines.push(format!("Recherche : « {} »", filters.search));
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for concern in &filters.concerns {
+        match groups.iter_mut().find(|(g, _)| *g == concern.group()) {
+            Some((_, labels)) => labels.push(concern.label()),
+            None => groups.push((concern.group(), vec![concern.label()])),
+        }
+    }
+    lines.extend(
+        groups
+            .into_iter()
+            .map(|(group, labels)| format!("{group} : {}", labels.join(" ou "))),
+    );
+    lines
+}
+
+#[derive(Template)]
+#[template(path = "portfolio/print.html")]
+struct PrintPage {
+    layout: Layout,
+    date: String,
+    filters: Vec<String>,
+    tiles: Vec<attention::Tile>,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<(&'static str, Cell)>>,
+    back_url: String,
+}
+
+/// `/portefeuille/impression`: the tiles and every product the filters keep, on A4 landscape.
+async fn print(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<DashboardQuery>,
+) -> AppResult<impl IntoResponse> {
+    let View {
+        filters,
+        today,
+        rows: all_rows,
+        directions,
+        phases,
+    } = View::load(&state, &viewer, &query).await?;
+    let tiles = attention::tiles(&all_rows, today);
+    let Selection { rows, .. } = model::select(all_rows, &filters, today);
+    Ok(PrintPage {
+        date: crate::web::filters::date_long(today),
+        filters: describe(&filters, &directions, &phases),
+        tiles,
+        headers: filters.columns.iter().map(|c| c.label()).collect(),
+        rows: cells(&rows, &filters.columns, today),
+        back_url: format!("/{}", filters.query_all()),
+        layout: viewer.layout.in_section("portefeuille"),
+    })
+}
+
+/// What every view of the portfolio starts from: the filters in its address, today, every
+/// product's row before the filters, and the directions and phases that name the filters.
+struct View {
+    filters: Filters,
+    today: NaiveDate,
+    rows: Vec<model::Row>,
+    directions: Vec<RefItem>,
+    phases: Vec<RefItem>,
+}
+
+impl View {
+    async fn load(state: &AppState, viewer: &Viewer, query: &DashboardQuery) -> AppResult<Self> {
+        Ok(Self {
+            filters: Filters::parse(query),
+            today: today(),
+            rows: rows(state, viewer).await?,
+            directions: products::db::directions(&state.db).await?,
+            phases: products::db::phases(&state.db).await?,
+        })
+    }
 }
 
 /// Every product with its health (see `health`), the viewer's marked as theirs.
@@ -119,51 +280,34 @@ async fn index(
     viewer: Viewer,
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let filters = Filters::parse(&query);
-    let all_rows = rows(&state, &viewer).await?;
+    let View {
+        filters,
+        today,
+        rows: all_rows,
+        directions,
+        phases,
+    } = View::load(&state, &viewer, &query).await?;
     let total_products = all_rows.iter().filter(|r| !r.archived).count();
-    let tiles = attention::tiles(&all_rows, today());
-    let Selection { rows, phase_counts } = model::select(all_rows, &filters);
-    let directions = products::db::directions(&state.db).await?;
-    let phases = products::db::phases(&state.db).await?;
-    let today = today();
+    let tiles = attention::tiles(&all_rows, today);
+    let Selection { rows, phase_counts } = model::select(all_rows, &filters, today);
 
-    let headers = Column::ALL
-        .into_iter()
+    let headers = filters
+        .columns
+        .iter()
         .map(|column| {
             HeaderCell::sortable(
                 column.label(),
-                filters.sort == column,
+                filters.sort == *column,
                 filters.descending,
-                |descending| format!("/{}", filters.query(Some((column, descending)))),
+                |descending| format!("/{}", filters.query(Some((*column, descending)), None)),
             )
         })
         .collect();
-    let rows = rows
-        .iter()
-        .map(|row| {
-            Column::ALL
-                .into_iter()
-                .map(|column| match column {
-                    Column::Name => Cell::Link {
-                        text: row.name.clone(),
-                        url: format!("/produits/{}", row.slug),
-                    },
-                    Column::Compliance => Cell::Badges(
-                        row.compliance()
-                            .into_iter()
-                            .map(|(l, ok)| (l.to_owned(), ok))
-                            .collect(),
-                    ),
-                    Column::Vision => Cell::Badges(row.vision_badges()),
-                    Column::Indicators => Cell::Badges(row.indicator_badges()),
-                    Column::Roadmap => Cell::Badges(vec![row.roadmap.badge()]),
-                    Column::Raci => Cell::Badges(vec![row.raci_badge()]),
-                    other => Cell::Text(other.text(row, today)),
-                })
-                .collect()
-        })
-        .collect();
+    let (rows, pagination) = Pagination::cut(rows, filters.page, |page| {
+        format!("/{}", filters.query(None, Some(page)))
+    });
+    let rows = cells(&rows, &filters.columns, today);
+    let chosen_phases = &filters.products.phases;
     let phase_counts = phases
         .iter()
         .map(|phase| {
@@ -172,37 +316,74 @@ async fn index(
                 .find(|(id, _)| *id == phase.id)
                 .map(|(_, n)| *n)
                 .unwrap_or(0);
-            let current = filters.phase == Some(phase.id);
-            let target = Filters {
-                phase: if current { None } else { Some(phase.id) },
-                ..filters.clone()
+            let current = chosen_phases.contains(&phase.id);
+            let mut target = filters.clone();
+            target.products.phases = if current && chosen_phases.len() == 1 {
+                Vec::new()
+            } else {
+                vec![phase.id]
             };
+            target.page = Page::Number(1);
             PhaseCount {
                 name: phase.name.clone(),
                 count,
-                url: format!("/{}", target.query(None)),
+                url: format!("/{}", target.query(None, None)),
                 current,
             }
         })
         .collect();
-    let selected = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let p = &filters.products;
+    let mut health_groups: Vec<(&'static str, Vec<Check>)> = Vec::new();
+    for concern in Concern::ALL {
+        let check = (
+            concern.code(),
+            concern.label(),
+            filters.concerns.contains(&concern),
+        );
+        match health_groups.last_mut() {
+            Some((group, checks)) if *group == concern.group() => {
+                let mut more = lists::checks(concern.key(), [check]);
+                more[0].id = format!("{}-{}", concern.key(), checks.len() + 1);
+                checks.extend(more);
+            }
+            _ => health_groups.push((concern.group(), lists::checks(concern.key(), [check]))),
+        }
+    }
     let page = DashboardPage {
         headers,
         rows,
-        directions: Choice::list(
-            directions
-                .iter()
-                .map(|d| (d.id.to_string(), d.name.clone())),
-            &selected(filters.direction),
-        ),
-        phases: Choice::list(
-            phases.iter().map(|p| (p.id.to_string(), p.name.clone())),
-            &selected(filters.phase),
-        ),
-        typologies: Choice::list(
-            Typology::options(),
-            filters.typology.map(Typology::code).unwrap_or_default(),
-        ),
+        pagination,
+        product_groups: vec![
+            (
+                "Direction",
+                lists::checks(
+                    "direction",
+                    directions
+                        .iter()
+                        .map(|d| (d.id, &d.name, p.directions.contains(&d.id))),
+                ),
+            ),
+            (
+                "Phase",
+                lists::checks(
+                    "phase",
+                    phases
+                        .iter()
+                        .map(|ph| (ph.id, &ph.name, p.phases.contains(&ph.id))),
+                ),
+            ),
+            (
+                "Typologie",
+                lists::checks(
+                    "typologie",
+                    Typology::options().map(|(code, label)| {
+                        let checked = p.typologies.iter().any(|t| t.code() == code);
+                        (code, label, checked)
+                    }),
+                ),
+            ),
+        ],
+        health_groups,
         archived: Choice::list(
             [
                 ("actifs", "Produits actifs"),
@@ -211,47 +392,35 @@ async fn index(
             ],
             filters.archived.code(),
         ),
-        vision: Choice::list(
-            [
-                ("incomplete", "Vision incomplète"),
-                ("a-revoir", "Vision à revoir"),
-            ],
-            filters.vision.code(),
-        ),
-        indicators: Choice::list(
-            [
-                ("en-retard", "Au moins un indicateur en retard"),
-                ("obsoletes", "Indicateurs obsolètes"),
-            ],
-            filters.indicators.code(),
-        ),
-        roadmap: Choice::list(
-            [("sans", "Sans roadmap en cours")],
-            if filters.without_roadmap { "sans" } else { "" },
-        ),
-        raci: Choice::list(
-            [("non-valide", "RACI non valide ou absente")],
-            if filters.invalid_raci {
-                "non-valide"
-            } else {
-                ""
-            },
-        ),
-        inactive: Choice::list(
-            [("90", "Sans modification depuis 90 jours")],
-            if filters.inactive { "90" } else { "" },
-        ),
+        mine: p.mine,
         search: filters.search.clone(),
+        columns: lists::checks(
+            "col",
+            Column::ALL
+                .into_iter()
+                .filter(|c| *c != Column::Name)
+                .map(|c| (c.code(), c.label(), filters.columns.contains(&c))),
+        ),
+        sort: if filters.sort == Column::Name && !filters.descending {
+            String::new()
+        } else {
+            filters.sort.code().into()
+        },
+        descending: filters.descending,
+        chosen: p.directions.len()
+            + p.phases.len()
+            + p.typologies.len()
+            + usize::from(p.mine)
+            + filters.concerns.len()
+            + usize::from(!filters.search.is_empty())
+            + usize::from(filters.archived != model::Archived::Active),
         phase_counts,
         total_products,
-        export_url: format!("/portefeuille.csv{}", filters.query(None)),
-        timeline_url: format!("/portefeuille/calendrier{}", filters.query(None)),
-        filtered: filters
-            != Filters {
-                sort: filters.sort,
-                descending: filters.descending,
-                ..Filters::default()
-            },
+        export_url: format!("/portefeuille.csv{}", filters.query_all()),
+        xlsx_url: format!("/portefeuille.xlsx{}", filters.query_all()),
+        print_url: format!("/portefeuille/impression{}", filters.query_all()),
+        timeline_url: format!("/portefeuille/calendrier{}", filters.query_all()),
+        filtered: filters.narrowed(),
         can_create: viewer.user.role != Role::Reader,
         tiles,
         layout: viewer.layout.in_section("portefeuille"),
@@ -259,24 +428,24 @@ async fn index(
     Ok(page)
 }
 
+/// `/portefeuille.csv` and `/portefeuille.xlsx`: the rows the filters keep (every page), in
+/// the columns shown, each health cell in words.
 async fn export(
     State(state): State<AppState>,
     viewer: Viewer,
+    uri: Uri,
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<Response> {
     let filters = Filters::parse(&query);
-    let Selection { rows, .. } = model::select(rows(&state, &viewer).await?, &filters);
     let today = today();
-    let mut writer = CsvWriter::new();
-    writer.row(Column::ALL.map(Column::label))?;
-    for row in &rows {
-        // Instants as ISO 8601 with the Paris offset, so that a spreadsheet reads them exactly.
-        writer.row(Column::ALL.map(|c| match c {
-            Column::Updated => crate::web::filters::datetime_iso(row.updated_at),
-            other => other.text(row, today),
-        }))?;
+    let Selection { rows, .. } = model::select(rows(&state, &viewer).await?, &filters, today);
+    let (headers, lines) = export::table(&state.db, &rows, &filters.columns, today).await?;
+    let name = format!("portefeuille-{}", today.format("%Y-%m-%d"));
+    if uri.path().ends_with(".xlsx") {
+        export::xlsx(&headers, &lines, "Portefeuille", &format!("{name}.xlsx"))
+    } else {
+        export::csv(&headers, &lines, &format!("{name}.csv"))
     }
-    writer.into_download(&format!("portefeuille-{}.csv", today.format("%Y-%m-%d")))
 }
 
-crate::impl_page!(DashboardPage);
+crate::impl_page!(DashboardPage, PrintPage);

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -14,8 +14,10 @@ use crate::{
     roadmaps::model::Window,
     roles::db::RaciCounts,
     vision::model::Review,
-    web::{filters, url_encode},
+    web::{filters, pagination::Page, url_encode},
 };
+
+use super::{attention::ROADMAP_ENDING_DAYS, lists::ProductFilters};
 
 /// One product, as the dashboard needs it.
 #[derive(Clone, Debug)]
@@ -84,22 +86,86 @@ impl RoadmapState {
         }
     }
 
-    /// The dashboard cell: (text, good?)
-    pub fn badge(&self) -> (String, bool) {
+    /// Whether the roadmap in progress ends within `days` of today.
+    pub fn ends_within(&self, today: NaiveDate, days: u64) -> bool {
+        matches!(self, Self::InProgress { window, .. } if window.last_day() <= today + Days::new(days))
+    }
+
+    /// The dashboard cell.
+    pub fn health(&self, today: NaiveDate) -> Health {
         match self {
-            Self::None => ("Aucune roadmap".into(), false),
-            Self::Ended { window } => (format!("Roadmap terminée ({})", window.label()), false),
-            Self::Upcoming { window } => (
-                format!("Pas de roadmap en cours (prochaine : {})", window.label()),
-                false,
+            Self::None => Health::new("Aucune", ERROR, String::new()),
+            Self::Ended { window } => Health::new(
+                "Terminée",
+                WARNING,
+                format!("Roadmap terminée ({}), aucune en cours", window.label()),
             ),
-            Self::InProgress {
-                window,
-                done: Some(done),
-            } => (format!("{} · {done} % fait", window.label()), true),
-            Self::InProgress { window, done: None } => {
-                (format!("{} · aucune initiative", window.label()), true)
+            Self::Upcoming { window } => Health::new(
+                "À venir",
+                WARNING,
+                format!("Pas de roadmap en cours (prochaine : {})", window.label()),
+            ),
+            Self::InProgress { window, done } => {
+                let progress = match done {
+                    Some(done) => format!("{done} % fait"),
+                    None => "aucune initiative".into(),
+                };
+                let days = (window.last_day() - today).num_days();
+                let ending = if days <= ROADMAP_ENDING_DAYS as i64 {
+                    format!(", se termine dans {days} jour{}", plural(days))
+                } else {
+                    String::new()
+                };
+                let word = match done {
+                    Some(done) => format!("{done} %"),
+                    None => "En cours".into(),
+                };
+                Health {
+                    word,
+                    kind: if ending.is_empty() { SUCCESS } else { WARNING },
+                    detail: format!("{} · {progress}{ending}", window.label()),
+                }
             }
+        }
+    }
+}
+
+/// The DSFR status of a health cell.
+pub const SUCCESS: &str = "success";
+pub const WARNING: &str = "warning";
+pub const ERROR: &str = "error";
+pub const INFO: &str = "info";
+
+fn plural(n: impl Into<i64>) -> &'static str {
+    if n.into() > 1 { "s" } else { "" }
+}
+
+/// A dashboard cell for one dimension of the product's health: one short word with its DSFR
+/// status, and the detail in words (for the title, screen readers and the CSV export).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Health {
+    pub word: String,
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+impl Health {
+    fn new(word: &str, kind: &'static str, detail: String) -> Self {
+        Self {
+            word: word.into(),
+            kind,
+            detail,
+        }
+    }
+
+    /// "Word : detail", or the one that says it all, for an export.
+    pub fn text(&self) -> String {
+        if self.detail.is_empty() {
+            self.word.clone()
+        } else if self.detail.contains(&self.word) {
+            self.detail.clone()
+        } else {
+            format!("{} : {}", self.word, self.detail)
         }
     }
 }
@@ -139,7 +205,7 @@ impl Row {
         (today - self.phase_since).num_days().max(0)
     }
 
-    /// The compliance badges, worst first.
+    /// The compliance labels, each with whether it is met.
     pub fn compliance(&self) -> Vec<(&'static str, bool)> {
         vec![
             (
@@ -170,39 +236,103 @@ impl Row {
         ]
     }
 
-    /// The vision's completeness, and "à revoir" when it is due for review.
-    pub fn vision_badges(&self) -> Vec<(String, bool)> {
-        let mut badges = vec![(format!("{}/6", self.vision_score), self.vision_score == 6)];
-        if self.vision_review.is_due() {
-            badges.push(("À revoir".into(), false));
+    /// How many of the four compliance criteria are met, and those that are not.
+    pub fn compliance_health(&self) -> Health {
+        let missing: Vec<&str> = self
+            .compliance()
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(label, _)| label)
+            .collect();
+        Health {
+            word: format!("{}/4", 4 - missing.len()),
+            kind: if missing.is_empty() { SUCCESS } else { WARNING },
+            detail: missing.join(", "),
         }
-        badges
     }
 
-    /// Counts per status, only those that are not zero.
-    pub fn indicator_badges(&self) -> Vec<(String, bool)> {
+    /// The vision's completeness, and "à revoir" when it is due for review.
+    pub fn vision_health(&self) -> Health {
+        let parts = format!(
+            "{}/6 élément{} rédigé{}",
+            self.vision_score,
+            plural(self.vision_score as i64),
+            plural(self.vision_score as i64)
+        );
+        match self.vision_review {
+            Review::Due { due, .. } => Health::new(
+                "À revoir",
+                WARNING,
+                format!("{parts}, à revoir depuis le {}", filters::date_short(due)),
+            ),
+            _ if self.vision_score == 0 => Health::new("Absente", ERROR, parts),
+            _ if self.vision_score < 6 => Health::new("Incomplète", WARNING, parts),
+            Review::UpToDate { due, .. } => Health::new(
+                "Complète",
+                SUCCESS,
+                format!("{parts}, à revoir le {}", filters::date_short(due)),
+            ),
+            Review::NotWritten => Health::new("Complète", SUCCESS, parts),
+        }
+    }
+
+    /// The worst status among the indicators, and the count per status.
+    pub fn indicators_health(&self) -> Health {
         let c = self.indicators;
         if c.total() == 0 {
-            return vec![("Aucun".into(), false)];
+            return Health::new("Aucun", INFO, String::new());
         }
-        [
-            (c.on_track, "en bonne voie", true),
-            (c.watch, "à surveiller", false),
-            (c.late, "en retard", false),
-            (c.stale, "obsolète(s)", false),
-            (c.no_data, "sans données", false),
+        let detail = [
+            (c.late, "en retard"),
+            (c.stale, "obsolète(s) (sans mesure récente)"),
+            (c.watch, "à surveiller"),
+            (c.no_data, "sans données"),
+            (c.on_track, "en bonne voie"),
         ]
         .into_iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, label, ok)| (format!("{n} {label}"), ok))
-        .collect()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, label)| format!("{n} {label}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+        let (word, kind) = if c.late > 0 {
+            ("En retard", ERROR)
+        } else if c.stale > 0 {
+            ("Obsolète", WARNING)
+        } else if c.watch > 0 {
+            ("À surveiller", WARNING)
+        } else if c.on_track == 0 {
+            ("Sans données", INFO)
+        } else {
+            ("En bonne voie", SUCCESS)
+        };
+        Health::new(word, kind, detail)
     }
 
-    pub fn raci_badge(&self) -> (String, bool) {
+    pub fn raci_health(&self) -> Health {
+        let r = self.raci;
         match self.raci_problems {
-            None => ("Absente".into(), false),
-            Some(0) => ("Valide".into(), true),
-            Some(n) => (format!("{n} problème(s)"), false),
+            None => Health::new("Absente", WARNING, String::new()),
+            Some(0) => Health::new("Valide", SUCCESS, String::new()),
+            Some(_) => {
+                let word = if r.no_a > 0 {
+                    "Sans A"
+                } else if r.several_a > 0 {
+                    "Plusieurs A"
+                } else {
+                    "Sans R"
+                };
+                let detail = [
+                    (r.no_a, "sans A"),
+                    (r.several_a, "avec plusieurs A"),
+                    (r.no_r, "sans R"),
+                ]
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} activité{} {what}", plural(n as i64)))
+                .collect::<Vec<_>>()
+                .join(", ");
+                Health::new(word, ERROR, detail)
+            }
         }
     }
 
@@ -245,6 +375,44 @@ impl Column {
         Self::Updated,
     ];
 
+    /// Shown unless the viewer chooses otherwise: what fits one line at 1,280 px.
+    pub const DEFAULT: [Column; 10] = [
+        Self::Name,
+        Self::Direction,
+        Self::Phase,
+        Self::DaysInPhase,
+        Self::Vision,
+        Self::Indicators,
+        Self::Roadmap,
+        Self::Raci,
+        Self::Compliance,
+        Self::Updated,
+    ];
+
+    /// The health cell of a health column.
+    pub fn health(self, row: &Row, today: NaiveDate) -> Option<Health> {
+        match self {
+            Self::Vision => Some(row.vision_health()),
+            Self::Indicators => Some(row.indicators_health()),
+            Self::Roadmap => Some(row.roadmap.health(today)),
+            Self::Raci => Some(row.raci_health()),
+            Self::Compliance => Some(row.compliance_health()),
+            _ => None,
+        }
+    }
+
+    /// Where the detail of the cell is, on the product's pages.
+    pub fn url(self, row: &Row) -> String {
+        let sheet = format!("/produits/{}", row.slug);
+        match self {
+            Self::Vision => format!("{sheet}#vision"),
+            Self::Indicators => format!("{sheet}#indicateurs"),
+            Self::Roadmap => format!("{sheet}#roadmap"),
+            Self::Raci => format!("{sheet}/roles#raci"),
+            _ => sheet,
+        }
+    }
+
     /// The value of `tri=` in the URL.
     pub fn code(self) -> &'static str {
         match self {
@@ -268,13 +436,13 @@ impl Column {
             Self::Direction => "Direction",
             Self::Typology => "Typologie",
             Self::Phase => "Phase",
-            Self::DaysInPhase => "Jours dans la phase",
+            Self::DaysInPhase => "Jours en phase",
             Self::Vision => "Vision",
             Self::Indicators => "Indicateurs",
             Self::Roadmap => "Roadmap",
             Self::Raci => "RACI",
             Self::Compliance => "Conformité",
-            Self::Updated => "Dernière mise à jour",
+            Self::Updated => "Mise à jour",
         }
     }
 
@@ -308,33 +476,16 @@ impl Column {
 
     /// The cell as text, for the CSV export.
     pub fn text(self, row: &Row, today: NaiveDate) -> String {
+        if let Some(health) = self.health(row, today) {
+            return health.text();
+        }
         match self {
             Self::Name => row.name.clone(),
             Self::Direction => row.direction.clone(),
             Self::Typology => row.typology.label().into(),
             Self::Phase => row.phase.clone(),
             Self::DaysInPhase => row.days_in_phase(today).to_string(),
-            Self::Vision => row
-                .vision_badges()
-                .into_iter()
-                .map(|(label, _)| label)
-                .collect::<Vec<_>>()
-                .join(", "),
-            Self::Indicators => row
-                .indicator_badges()
-                .into_iter()
-                .map(|(label, _)| label)
-                .collect::<Vec<_>>()
-                .join(", "),
-            Self::Roadmap => row.roadmap.badge().0,
-            Self::Raci => row.raci_badge().0,
-            Self::Compliance => row
-                .compliance()
-                .into_iter()
-                .map(|(label, _)| label)
-                .collect::<Vec<_>>()
-                .join(", "),
-            Self::Updated => filters::date_short(filters::paris_day(row.updated_at)),
+            _ => filters::date_short(filters::paris_day(row.updated_at)),
         }
     }
 }
@@ -357,104 +508,180 @@ impl Archived {
     }
 }
 
-/// The query string as sent; unknown values are ignored rather than refused, so that an old
-/// bookmark still opens.
+/// A health filter's choice: products with this problem. Choices of one group (one URL key)
+/// combine with "or", groups with "and".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Concern {
+    VisionIncomplete,
+    VisionDue,
+    IndicatorsLate,
+    IndicatorsStale,
+    NoCurrentRoadmap,
+    RoadmapEnding,
+    RaciNoA,
+    RaciSeveralA,
+    RaciNoR,
+    RaciMissing,
+    Inactive,
+}
+
+impl Concern {
+    pub const ALL: [Concern; 11] = [
+        Self::VisionIncomplete,
+        Self::VisionDue,
+        Self::IndicatorsLate,
+        Self::IndicatorsStale,
+        Self::NoCurrentRoadmap,
+        Self::RoadmapEnding,
+        Self::RaciNoA,
+        Self::RaciSeveralA,
+        Self::RaciNoR,
+        Self::RaciMissing,
+        Self::Inactive,
+    ];
+
+    /// The URL key, which is also the group.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::VisionIncomplete | Self::VisionDue => "vision",
+            Self::IndicatorsLate | Self::IndicatorsStale => "indicateurs",
+            Self::NoCurrentRoadmap | Self::RoadmapEnding => "roadmap",
+            Self::RaciNoA | Self::RaciSeveralA | Self::RaciNoR | Self::RaciMissing => "raci",
+            Self::Inactive => "inactifs",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::VisionIncomplete => "incomplete",
+            Self::VisionDue => "a-revoir",
+            Self::IndicatorsLate => "en-retard",
+            Self::IndicatorsStale => "obsoletes",
+            Self::NoCurrentRoadmap => "sans",
+            Self::RoadmapEnding => "fin-30-jours",
+            Self::RaciNoA => "aucun-a",
+            Self::RaciSeveralA => "plusieurs-a",
+            Self::RaciNoR => "aucun-r",
+            Self::RaciMissing => "absente",
+            Self::Inactive => "90",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::VisionIncomplete => "Vision incomplète",
+            Self::VisionDue => "Vision à revoir",
+            Self::IndicatorsLate => "Au moins un indicateur en retard",
+            Self::IndicatorsStale => "Au moins un indicateur obsolète (sans mesure récente)",
+            Self::NoCurrentRoadmap => "Sans roadmap en cours",
+            Self::RoadmapEnding => "Roadmap se terminant sous 30 jours",
+            Self::RaciNoA => "Une activité sans A",
+            Self::RaciSeveralA => "Une activité avec plusieurs A",
+            Self::RaciNoR => "Une activité sans R",
+            Self::RaciMissing => "Matrice RACI absente",
+            Self::Inactive => "Sans modification depuis 90 jours",
+        }
+    }
+
+    /// The legend of the group.
+    pub fn group(self) -> &'static str {
+        match self.key() {
+            "vision" => "Vision",
+            "indicateurs" => "Indicateurs",
+            "roadmap" => "Roadmap",
+            "raci" => "RACI",
+            _ => "Activité",
+        }
+    }
+
+    pub fn applies(self, row: &Row, today: NaiveDate) -> bool {
+        match self {
+            Self::VisionIncomplete => row.vision_score < 6,
+            Self::VisionDue => row.vision_review.is_due(),
+            Self::IndicatorsLate => row.indicators.late > 0,
+            Self::IndicatorsStale => row.indicators.stale > 0,
+            Self::NoCurrentRoadmap => !row.roadmap.in_progress(),
+            Self::RoadmapEnding => row.roadmap.ends_within(today, ROADMAP_ENDING_DAYS),
+            Self::RaciNoA => row.raci.no_a > 0,
+            Self::RaciSeveralA => row.raci.several_a > 0,
+            Self::RaciNoR => row.raci.no_r > 0,
+            Self::RaciMissing => row.raci_problems.is_none(),
+            Self::Inactive => super::attention::inactive(row),
+        }
+    }
+
+    /// The choices a query sends under `key`; `raci=non-valide`, from before the RACI choices
+    /// were told apart, still means all of them.
+    fn parse(query: &DashboardQuery) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|c| {
+                let values = match c.key() {
+                    "vision" => &query.vision,
+                    "indicateurs" => &query.indicateurs,
+                    "roadmap" => &query.roadmap,
+                    "raci" => &query.raci,
+                    _ => &query.inactifs,
+                };
+                values.iter().any(|v| {
+                    let v = v.trim();
+                    v == c.code() || (c.key() == "raci" && v == "non-valide")
+                })
+            })
+            .collect()
+    }
+}
+
+/// The query string as sent; repeated keys are the choices of a filter. Unknown values are
+/// ignored rather than refused, so that an old bookmark still opens.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DashboardQuery {
-    pub direction: String,
-    pub phase: String,
-    pub typologie: String,
+    pub direction: Vec<String>,
+    pub phase: Vec<String>,
+    pub typologie: Vec<String>,
+    /// `oui`: only the viewer's products.
+    pub mes: String,
     pub archives: String,
     pub q: String,
-    /// `incomplete` or `a-revoir`.
-    pub vision: String,
-    /// `en-retard` or `obsoletes`.
-    pub indicateurs: String,
-    /// `sans`: products without a roadmap in progress.
-    pub roadmap: String,
-    /// `non-valide`: products whose RACI matrix has errors (or is absent).
-    pub raci: String,
-    /// `90`: products without any change for 90 days.
-    pub inactifs: String,
+    pub vision: Vec<String>,
+    pub indicateurs: Vec<String>,
+    pub roadmap: Vec<String>,
+    pub raci: Vec<String>,
+    pub inactifs: Vec<String>,
+    /// `choisies` when the columns shown are those of `col`, else the default ones.
+    pub colonnes: String,
+    pub col: Vec<String>,
     pub tri: String,
     pub ordre: String,
+    /// A page number from 1, or `tout`.
+    pub page: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filters {
-    pub direction: Option<Uuid>,
-    pub phase: Option<Uuid>,
-    pub typology: Option<Typology>,
+    pub products: ProductFilters,
     pub archived: Archived,
     pub search: String,
-    pub vision: VisionFilter,
-    pub indicators: IndicatorFilter,
-    /// Only products without a roadmap in progress.
-    pub without_roadmap: bool,
-    /// Only products whose RACI matrix is not valid.
-    pub invalid_raci: bool,
-    /// Only products without any change for 90 days.
-    pub inactive: bool,
+    pub concerns: Vec<Concern>,
+    /// The columns shown, in display order; the product's name always is.
+    pub columns: Vec<Column>,
     pub sort: Column,
     pub descending: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum VisionFilter {
-    #[default]
-    Any,
-    /// Fewer than six parts filled.
-    Incomplete,
-    /// Not reviewed within the review period.
-    Due,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum IndicatorFilter {
-    #[default]
-    Any,
-    /// At least one indicator late.
-    Late,
-    /// At least one stale indicator.
-    Stale,
-}
-
-impl IndicatorFilter {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Any => "",
-            Self::Late => "en-retard",
-            Self::Stale => "obsoletes",
-        }
-    }
-}
-
-impl VisionFilter {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Any => "",
-            Self::Incomplete => "incomplete",
-            Self::Due => "a-revoir",
-        }
-    }
+    pub page: Page,
 }
 
 impl Default for Filters {
     fn default() -> Self {
         Self {
-            direction: None,
-            phase: None,
-            typology: None,
+            products: ProductFilters::default(),
             archived: Archived::Active,
             search: String::new(),
-            vision: VisionFilter::Any,
-            indicators: IndicatorFilter::Any,
-            without_roadmap: false,
-            invalid_raci: false,
-            inactive: false,
+            concerns: Vec::new(),
+            columns: Column::DEFAULT.to_vec(),
             sort: Column::Name,
             descending: false,
+            page: Page::Number(1),
         }
     }
 }
@@ -466,35 +693,44 @@ pub fn fold(text: &str) -> String {
 
 impl Filters {
     pub fn parse(query: &DashboardQuery) -> Self {
+        let columns = if query.colonnes.trim() == "choisies" {
+            Column::ALL
+                .into_iter()
+                .filter(|c| *c == Column::Name || query.col.iter().any(|v| v.trim() == c.code()))
+                .collect()
+        } else {
+            Column::DEFAULT.to_vec()
+        };
         Self {
-            direction: Uuid::parse_str(query.direction.trim()).ok(),
-            phase: Uuid::parse_str(query.phase.trim()).ok(),
-            typology: Typology::parse(query.typologie.trim()),
+            products: ProductFilters::parse(
+                &query.direction,
+                &query.phase,
+                &query.typologie,
+                &query.mes,
+            ),
             archived: match query.archives.trim() {
                 "archives" => Archived::Archived,
                 "tous" => Archived::All,
                 _ => Archived::Active,
             },
             search: query.q.trim().chars().take(200).collect(),
-            vision: match query.vision.trim() {
-                "incomplete" => VisionFilter::Incomplete,
-                "a-revoir" => VisionFilter::Due,
-                _ => VisionFilter::Any,
-            },
-            indicators: match query.indicateurs.trim() {
-                "en-retard" => IndicatorFilter::Late,
-                "obsoletes" => IndicatorFilter::Stale,
-                _ => IndicatorFilter::Any,
-            },
-            without_roadmap: query.roadmap.trim() == "sans",
-            invalid_raci: query.raci.trim() == "non-valide",
-            inactive: query.inactifs.trim() == "90",
+            concerns: Concern::parse(query),
+            columns,
             sort: Column::parse(query.tri.trim()).unwrap_or(Column::Name),
             descending: query.ordre.trim() == "desc",
+            page: Page::parse(&query.page),
         }
     }
 
-    fn keeps_except_phase(&self, row: &Row) -> bool {
+    /// Whether any filter narrows the view (the sort, page and columns aside).
+    pub fn narrowed(&self) -> bool {
+        self.products != ProductFilters::default()
+            || self.archived != Archived::Active
+            || !self.search.is_empty()
+            || !self.concerns.is_empty()
+    }
+
+    fn keeps_except_phase(&self, row: &Row, today: NaiveDate) -> bool {
         let archived_ok = match self.archived {
             Archived::Active => !row.archived,
             Archived::Archived => row.archived,
@@ -506,59 +742,42 @@ impl Filters {
                 || fold(&row.name).contains(&needle)
                 || fold(&row.description).contains(&needle)
         };
-        let vision_ok = match self.vision {
-            VisionFilter::Any => true,
-            VisionFilter::Incomplete => row.vision_score < 6,
-            VisionFilter::Due => row.vision_review.is_due(),
+        let concerns_ok = Concern::ALL.into_iter().map(Concern::key).all(|key| {
+            let mut chosen = self.concerns.iter().filter(|c| c.key() == key).peekable();
+            chosen.peek().is_none() || chosen.any(|c| c.applies(row, today))
+        });
+        let products = ProductFilters {
+            phases: Vec::new(),
+            ..self.products.clone()
         };
-        archived_ok
-            && search_ok
-            && vision_ok
-            && match self.indicators {
-                IndicatorFilter::Any => true,
-                IndicatorFilter::Late => row.indicators.late > 0,
-                IndicatorFilter::Stale => row.indicators.stale > 0,
-            }
-            && (!self.without_roadmap || !row.roadmap.in_progress())
-            && (!self.invalid_raci || row.raci_problems != Some(0))
-            && (!self.inactive || super::attention::inactive(row))
-            && self.direction.is_none_or(|d| d == row.direction_id)
-            && self.typology.is_none_or(|t| t == row.typology)
+        archived_ok && search_ok && concerns_ok && products.matches(row)
     }
 
-    /// The query string for this view, with `sort` changed if given.
-    pub fn query(&self, sort: Option<(Column, bool)>) -> String {
+    /// The query string for this view, with the sort (and then the first page) or the page
+    /// changed if given.
+    pub fn query(&self, sort: Option<(Column, bool)>, page: Option<Page>) -> String {
         let (column, descending) = sort.unwrap_or((self.sort, self.descending));
         let mut parts = Vec::new();
-        if let Some(d) = self.direction {
-            parts.push(format!("direction={d}"));
-        }
-        if let Some(p) = self.phase {
-            parts.push(format!("phase={p}"));
-        }
-        if let Some(t) = self.typology {
-            parts.push(format!("typologie={}", t.code()));
-        }
+        self.products.push_query(&mut parts);
         if self.archived != Archived::Active {
             parts.push(format!("archives={}", self.archived.code()));
         }
         if !self.search.is_empty() {
             parts.push(format!("q={}", url_encode(&self.search)));
         }
-        if self.vision != VisionFilter::Any {
-            parts.push(format!("vision={}", self.vision.code()));
-        }
-        if self.indicators != IndicatorFilter::Any {
-            parts.push(format!("indicateurs={}", self.indicators.code()));
-        }
-        if self.without_roadmap {
-            parts.push("roadmap=sans".into());
-        }
-        if self.invalid_raci {
-            parts.push("raci=non-valide".into());
-        }
-        if self.inactive {
-            parts.push("inactifs=90".into());
+        parts.extend(
+            self.concerns
+                .iter()
+                .map(|c| format!("{}={}", c.key(), c.code())),
+        );
+        if self.columns != Column::DEFAULT {
+            parts.push("colonnes=choisies".into());
+            parts.extend(
+                self.columns
+                    .iter()
+                    .filter(|c| **c != Column::Name)
+                    .map(|c| format!("col={}", c.code())),
+            );
         }
         if column != Column::Name || descending {
             parts.push(format!("tri={}", column.code()));
@@ -566,11 +785,26 @@ impl Filters {
         if descending {
             parts.push("ordre=desc".into());
         }
+        let page = match (page, sort) {
+            (Some(page), _) => page,
+            (None, Some(_)) => Page::Number(1),
+            (None, None) => self.page,
+        };
+        parts.extend(page.query_part());
         if parts.is_empty() {
             String::new()
         } else {
             format!("?{}", parts.join("&"))
         }
+    }
+
+    /// The same view without the page: what an export or the timeline shows.
+    pub fn query_all(&self) -> String {
+        let whole = Self {
+            page: Page::Number(1),
+            ..self.clone()
+        };
+        whole.query(None, None)
     }
 }
 
@@ -581,10 +815,10 @@ pub struct Selection {
     pub phase_counts: Vec<(Uuid, usize)>,
 }
 
-pub fn select(rows: Vec<Row>, filters: &Filters) -> Selection {
+pub fn select(rows: Vec<Row>, filters: &Filters, today: NaiveDate) -> Selection {
     let mut kept: Vec<Row> = rows
         .into_iter()
-        .filter(|r| filters.keeps_except_phase(r))
+        .filter(|r| filters.keeps_except_phase(r, today))
         .collect();
     let mut phase_counts: Vec<(Uuid, usize)> = Vec::new();
     for row in &kept {
@@ -593,8 +827,9 @@ pub fn select(rows: Vec<Row>, filters: &Filters) -> Selection {
             None => phase_counts.push((row.phase_id, 1)),
         }
     }
-    if let Some(phase) = filters.phase {
-        kept.retain(|r| r.phase_id == phase);
+    let phases = &filters.products.phases;
+    if !phases.is_empty() {
+        kept.retain(|r| phases.contains(&r.phase_id));
     }
     kept.sort_by(|a, b| {
         let primary = filters.sort.compare(a, b);
@@ -614,6 +849,7 @@ pub fn select(rows: Vec<Row>, filters: &Filters) -> Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::filters::today;
 
     fn row(name: &str, phase: (Uuid, i32), direction: Uuid, since: (i32, u32, u32)) -> Row {
         Row {
@@ -660,11 +896,14 @@ mod tests {
             archived,
         ];
         let filters = Filters {
-            direction: Some(sante),
-            phase: Some(build.0),
+            products: ProductFilters {
+                directions: vec![sante],
+                phases: vec![build.0],
+                ..Default::default()
+            },
             ..Default::default()
         };
-        let selection = select(rows.clone(), &filters);
+        let selection = select(rows.clone(), &filters, today());
         assert_eq!(
             selection
                 .rows
@@ -684,14 +923,14 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            select(rows.clone(), &search).rows[0].name,
+            select(rows.clone(), &search, today()).rows[0].name,
             "Démarches Aides"
         );
         let archives = Filters {
             archived: Archived::Archived,
             ..Default::default()
         };
-        assert_eq!(select(rows, &archives).rows.len(), 1);
+        assert_eq!(select(rows, &archives, today()).rows.len(), 1);
     }
 
     #[test]
@@ -714,7 +953,7 @@ mod tests {
         let a = row("a", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
         let rows = vec![b, a];
         let names = |f: &Filters| {
-            select(rows.clone(), f)
+            select(rows.clone(), f, today())
                 .rows
                 .iter()
                 .map(|r| r.name.clone())
@@ -751,27 +990,36 @@ mod tests {
     #[test]
     fn the_query_string_round_trips() {
         let filters = Filters {
-            direction: Some(Uuid::new_v4()),
-            typology: Some(Typology::Cartographie),
+            products: ProductFilters {
+                directions: vec![Uuid::new_v4(), Uuid::new_v4()],
+                typologies: vec![Typology::Cartographie, Typology::Dossiers],
+                mine: true,
+                ..Default::default()
+            },
             archived: Archived::All,
             search: "aide sociale".into(),
-            vision: VisionFilter::Due,
-            indicators: IndicatorFilter::Late,
-            without_roadmap: true,
-            invalid_raci: true,
-            inactive: true,
+            concerns: vec![
+                Concern::VisionIncomplete,
+                Concern::VisionDue,
+                Concern::IndicatorsLate,
+                Concern::NoCurrentRoadmap,
+                Concern::RaciNoA,
+                Concern::RaciNoR,
+                Concern::Inactive,
+            ],
+            columns: vec![Column::Name, Column::Typology, Column::Raci],
             sort: Column::DaysInPhase,
             descending: true,
-            ..Default::default()
+            page: Page::Number(3),
         };
-        let query = filters.query(None);
+        let query = filters.query(None, None);
         let parsed: DashboardQuery = serde_urlencoded_parse(&query[1..]);
         assert_eq!(Filters::parse(&parsed), filters);
-        assert_eq!(Filters::default().query(None), "");
+        assert_eq!(Filters::default().query(None, None), "");
         assert_eq!(
             Filters::parse(&DashboardQuery {
                 tri: "n'importe".into(),
-                phase: "x".into(),
+                phase: vec!["x".into()],
                 ..Default::default()
             }),
             Filters::default()
@@ -779,10 +1027,48 @@ mod tests {
     }
 
     fn serde_urlencoded_parse(query: &str) -> DashboardQuery {
-        let uri: axum::http::Uri = format!("/?{query}").parse().unwrap();
-        #[allow(clippy::disallowed_types)]
-        let axum::extract::Query(q) =
-            axum::extract::Query::<DashboardQuery>::try_from_uri(&uri).unwrap();
-        q
+        serde_html_form::from_str(query).unwrap()
+    }
+
+    #[test]
+    fn health_filters_combine_or_within_and_across() {
+        let mut due = row("Due", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
+        due.vision_score = 6;
+        due.vision_review = Review::Due {
+            last: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            due: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+        };
+        due.raci_problems = Some(0);
+        let mut short = row("Short", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
+        short.vision_score = 4;
+        short.raci_problems = Some(1);
+        short.raci.no_a = 1;
+        let mut fine = row("Fine", (Uuid::new_v4(), 1), Uuid::new_v4(), (2026, 1, 1));
+        fine.vision_score = 6;
+        fine.raci_problems = Some(0);
+        let rows = vec![due, short, fine];
+        let names = |query: &str| {
+            select(
+                rows.clone(),
+                &Filters::parse(&serde_urlencoded_parse(query)),
+                today(),
+            )
+            .rows
+            .into_iter()
+            .map(|r| r.name)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(names("vision=incomplete&vision=a-revoir"), ["Due", "Short"]);
+        assert_eq!(
+            names("vision=incomplete&vision=a-revoir&raci=aucun-a"),
+            ["Short"]
+        );
+        assert_eq!(
+            names("raci=non-valide"),
+            ["Short"],
+            "the old link still works"
+        );
+        assert_eq!(names("raci=plusieurs-a"), Vec::<String>::new());
+        assert_eq!(names("vision=nimporte"), ["Due", "Fine", "Short"]);
     }
 }

@@ -561,3 +561,86 @@ pub async fn portfolio_watch(
         })
         .collect())
 }
+
+/// A roadmap as the portfolio timeline draws it: its window, how its initiatives stand on
+/// `today`, its open high risks and its milestones.
+pub struct TimelineRoadmap {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub window: Window,
+    pub initiatives: i64,
+    pub done: i64,
+    pub dropped: i64,
+    /// Initiatives past their end and neither done nor dropped.
+    pub overdue: i64,
+    pub high_risks: i64,
+    pub milestones: Vec<TimelineMilestone>,
+}
+
+pub struct TimelineMilestone {
+    pub day: NaiveDate,
+    /// The milestone's name, or its initiative's title when it has none.
+    pub name: String,
+    pub done: bool,
+}
+
+/// The roadmaps of `products` that meet the months from `from` to `to` (first days), by product
+/// and start. One query.
+pub async fn timeline(
+    db: impl PgExecutor<'_>,
+    products: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> sqlx::Result<Vec<TimelineRoadmap>> {
+    let rows = sqlx::query!(
+        r#"select r.id, r.product_id, r.start_month, r.end_month,
+                  count(i.id) as "initiatives!",
+                  count(i.id) filter (where i.status = 'terminee') as "done!",
+                  count(i.id) filter (where i.status = 'abandonnee') as "dropped!",
+                  count(i.id) filter (where i.ends_on < $4 and i.status in ('prevue', 'en-cours')) as "overdue!",
+                  (select count(*) from risks k
+                   where k.roadmap_id = r.id and k.status = 'ouvert'
+                     and (k.likelihood = 'fort' or k.impact = 'fort')) as "high_risks!",
+                  coalesce(array_agg(i.milestone_on order by i.milestone_on, i.id)
+                           filter (where i.milestone_on is not null and i.status <> 'abandonnee'), '{}')
+                      as "milestone_days!: Vec<NaiveDate>",
+                  coalesce(array_agg(case when i.milestone <> '' then i.milestone else i.title end
+                                     order by i.milestone_on, i.id)
+                           filter (where i.milestone_on is not null and i.status <> 'abandonnee'), '{}')
+                      as "milestone_names!: Vec<String>",
+                  coalesce(array_agg(i.status = 'terminee' order by i.milestone_on, i.id)
+                           filter (where i.milestone_on is not null and i.status <> 'abandonnee'), '{}')
+                      as "milestone_done!: Vec<bool>"
+           from roadmaps r left join initiatives i on i.roadmap_id = r.id
+           where r.product_id = any($1) and r.end_month >= $2 and r.start_month <= $3
+           group by r.id
+           order by r.product_id, r.start_month, r.id"#,
+        products,
+        from,
+        to,
+        today
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TimelineRoadmap {
+            id: r.id,
+            product_id: r.product_id,
+            window: window(r.start_month, r.end_month),
+            initiatives: r.initiatives,
+            done: r.done,
+            dropped: r.dropped,
+            overdue: r.overdue,
+            high_risks: r.high_risks,
+            milestones: r
+                .milestone_days
+                .into_iter()
+                .zip(r.milestone_names)
+                .zip(r.milestone_done)
+                .map(|((day, name), done)| TimelineMilestone { day, name, done })
+                .collect(),
+        })
+        .collect())
+}

@@ -58,15 +58,16 @@ const MONTHS: [&str; 12] = [
     "déc.",
 ];
 
+/// The month's abbreviated name ("janv.").
+pub fn month_short(date: NaiveDate) -> &'static str {
+    MONTHS
+        .get(date.month0() as usize)
+        .copied()
+        .unwrap_or_default()
+}
+
 pub fn month_label(date: NaiveDate) -> String {
-    format!(
-        "{} {}",
-        MONTHS
-            .get(date.month0() as usize)
-            .copied()
-            .unwrap_or_default(),
-        date.year()
-    )
+    format!("{} {}", month_short(date), date.year())
 }
 
 /// `2027-01` or `01/2027` (a month input, or typed by hand).

@@ -10,6 +10,7 @@ pub mod filters;
 pub mod flash;
 pub mod form;
 pub mod layout;
+pub mod pagination;
 pub mod security;
 pub mod version;
 

@@ -26,3 +26,9 @@ for (const button of document.querySelectorAll("[data-copy]")) {
     button.textContent = "Lien copié";
   });
 }
+
+// "Imprimer" buttons: the browser's print dialog (the page says how to print without them).
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}

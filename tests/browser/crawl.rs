@@ -133,7 +133,7 @@ impl Crawl {
             for link in self.check(who, &url).await {
                 let link = link.split('#').next().unwrap_or_default();
                 let path = path_of(link);
-                if path.ends_with(".csv") {
+                if path.ends_with(".csv") || path.ends_with(".xlsx") {
                     // Files, not pages: the route is linked (the HTTP tests read them).
                     if let Some(route) = route_for(&routes, path, false) {
                         self.routes_seen.insert(route.pattern.clone());

@@ -273,7 +273,7 @@ async fn an_editor_creates_a_product_changes_its_phase_and_finds_it_in_the_portf
 
     // The portfolio, filtered by phase with the form, as a bookmarkable URL.
     c.goto(&server.url("/")).await.unwrap();
-    browser.choose("phase", "MVP").await;
+    browser.tick("MVP").await;
     browser.click_button("Filtrer").await;
     c.wait()
         .for_element(Locator::XPath("//caption[text()='1 produit affiché']"))
@@ -810,8 +810,12 @@ async fn a_team_builds_a_roadmap_shares_it_and_revokes_the_link(db: PgPool) {
         browser
             .choose("objective_id", "Réduire l’épuisement des aidants")
             .await;
+        // Not before today: a planned initiative that has already started asks for confirmation.
         browser
-            .fill_date("starts_on", first + chrono::Duration::days(from))
+            .fill_date(
+                "starts_on",
+                (first + chrono::Duration::days(from)).max(today),
+            )
             .await;
         browser
             .fill_date("ends_on", first + chrono::Duration::days(to))
@@ -1145,18 +1149,7 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     // One roadmap that ends this month.
     common::end_a_roadmap_this_month(&db).await;
     let today = boussole::web::filters::today();
-    let mut conn = db.acquire().await.unwrap();
-    boussole::portfolio::health::refresh(&mut conn, None, today)
-        .await
-        .unwrap();
-    // The answers, computed from the data from scratch.
-    let truth: Vec<_> = boussole::portfolio::health::compute(&mut conn, None, today)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| !r.archived)
-        .collect();
-    drop(conn);
+    let truth = common::health_truth(&db).await;
     let server = TestServer::start(db.clone()).await;
     let browser = Browser::start().await;
     browser.set_viewport(1280, 900).await;
@@ -1171,12 +1164,7 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     browser.wait_h1("Visions du portefeuille").await;
     let mut shown = column(&browser, 1).await;
     shown.sort();
-    let mut expected: Vec<String> = truth
-        .iter()
-        .filter(|r| r.vision_score < 6 || r.vision_review.is_due())
-        .map(|r| r.name.clone())
-        .collect();
-    expected.sort();
+    let expected = common::names_where(&truth, |r| r.vision_score < 6 || r.vision_review.is_due());
     assert_eq!(shown, expected);
     assert_eq!(count, expected.len());
     check_both_widths(&browser, "the visions list").await;
@@ -1202,12 +1190,10 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     let mut shown = column(&browser, 1).await;
     shown.sort();
     let soon = today + chrono::Days::new(30);
-    let mut expected: Vec<String> = truth
-        .iter()
-        .filter(|r| matches!(r.roadmap, RoadmapState::InProgress { window, .. } if window.last_day() <= soon))
-        .map(|r| r.name.clone())
-        .collect();
-    expected.sort();
+    let expected = common::names_where(
+        &truth,
+        |r| matches!(r.roadmap, RoadmapState::InProgress { window, .. } if window.last_day() <= soon),
+    );
     assert_eq!(shown, expected);
     assert_eq!(count, expected.len());
     assert!(shown.contains(&"Aide au Répit".to_owned()));
@@ -1235,15 +1221,31 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     let mut shown = column(&browser, 1).await;
     shown.sort();
     shown.dedup();
-    let mut expected: Vec<String> = truth
-        .iter()
-        .filter(|r| r.raci.no_a > 0)
-        .map(|r| r.name.clone())
-        .collect();
-    expected.sort();
+    let expected = common::names_where(&truth, |r| r.raci.no_a > 0);
     assert_eq!(shown, expected);
     check_both_widths(&browser, "the RACI list filtered").await;
 
+    // 5. The timeline, from the dashboard, by keyboard: Tab reaches a roadmap's bar, named in
+    // words, and Enter opens that roadmap.
+    c.goto(&server.url("/")).await.unwrap();
+    browser.click_link("Calendrier des roadmaps").await;
+    browser.wait_h1("Calendrier du portefeuille").await;
+    check_both_widths(&browser, "the portfolio timeline").await;
+    let mut label = None;
+    for _ in 0..120 {
+        browser.press(Key::Tab).await;
+        let focused = c.active_element().await.unwrap();
+        if focused.attr("class").await.unwrap().as_deref() == Some("bsl-gantt-barlink") {
+            label = focused.attr("aria-label").await.unwrap();
+            break;
+        }
+    }
+    let label = label.expect("a roadmap bar reached with Tab");
+    assert!(label.starts_with("Roadmap "), "{label}");
+    browser.press(Key::Enter).await;
+    // "Roadmap nov. 2026 – avr. 2027 de Aide au Répit : …": the roadmap's page is titled by its
+    // window.
+    browser.wait_h1(label.split(" de ").next().unwrap()).await;
     browser.close().await;
     server.stop().await;
 }

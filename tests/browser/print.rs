@@ -38,9 +38,16 @@ fn has_in_order(text: &str, line: &str) -> bool {
     true
 }
 
-async fn check_print(browser: &Browser, what: &str, failures: &mut Vec<String>) {
+/// Prints the current page on A4 in each orientation of `landscapes` (false: portrait).
+async fn check_print(
+    browser: &Browser,
+    what: &str,
+    landscapes: &[bool],
+    failures: &mut Vec<String>,
+) {
     let c = &browser.client;
-    for (landscape, width) in [(false, PORTRAIT_PX), (true, LANDSCAPE_PX)] {
+    for &landscape in landscapes {
+        let width = if landscape { LANDSCAPE_PX } else { PORTRAIT_PX };
         let orientation = if landscape { "paysage" } else { "portrait" };
         // The page as it prints, laid out at the paper's width.
         browser.emulate_print(true).await;
@@ -125,14 +132,56 @@ async fn the_sheet_roadmap_share_page_and_indicator_print_whole_on_a4(db: PgPool
     ];
     for (what, path) in &pages {
         c.goto(&server.url(path)).await.unwrap();
-        check_print(&browser, what, &mut failures).await;
+        check_print(&browser, what, &[false, true], &mut failures).await;
     }
+    // The portfolio for a committee, made for landscape: every product of the demo.
+    c.goto(&server.url("/portefeuille/impression"))
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(fantoccini::Locator::Css("#portefeuille tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(rows, 30, "every active product of the demo");
+    check_print(&browser, "le portefeuille", &[true], &mut failures).await;
+    // The timeline, landscape too: its table, and every bar within the paper.
+    c.goto(&server.url("/portefeuille/calendrier"))
+        .await
+        .unwrap();
+    check_print(&browser, "le calendrier", &[true], &mut failures).await;
+    browser.emulate_print(true).await;
+    browser.set_viewport(LANDSCAPE_PX, 1000).await;
+    let bars = c
+        .execute(
+            "return Array.from(document.querySelectorAll('.bsl-gantt-bar'))
+               .map(bar => bar.getBoundingClientRect())
+               .map(r => [r.width > 0, r.right <= arguments[0] + 1]);",
+            vec![serde_json::json!(LANDSCAPE_PX)],
+        )
+        .await
+        .unwrap();
+    browser.emulate_print(false).await;
+    browser.set_viewport(1280, 900).await;
+    let bars: Vec<(bool, bool)> = serde_json::from_value(bars).unwrap();
+    assert!(!bars.is_empty(), "the demo's roadmaps are on the timeline");
+    assert!(
+        bars.iter().all(|&(drawn, inside)| drawn && inside),
+        "timeline bars on A4 landscape: {bars:?}"
+    );
     // The share page, through a link created on the roadmap page.
     c.goto(&server.url(&pages[1].1)).await.unwrap();
     let link = browser.create_share_link().await;
     c.delete_all_cookies().await.unwrap();
     c.goto(&link).await.unwrap();
-    check_print(&browser, "la page de partage", &mut failures).await;
+    check_print(
+        &browser,
+        "la page de partage",
+        &[false, true],
+        &mut failures,
+    )
+    .await;
+
     browser.close().await;
     server.stop().await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -309,6 +309,25 @@ impl Browser {
             .unwrap();
     }
 
+    /// Ticks (or unticks) the checkbox whose label is `label`, opening the disclosure
+    /// (`<details>`) it sits in first, as a person would.
+    pub async fn tick(&self, label: &str) {
+        let label = self
+            .client
+            .find(Locator::XPath(&format!(
+                "//label[normalize-space(text())='{label}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no checkbox « {label} »: {e}"));
+        if let Ok(details) = label
+            .find(Locator::XPath("ancestor::details[not(@open)]/summary"))
+            .await
+        {
+            details.click().await.unwrap();
+        }
+        label.click().await.unwrap();
+    }
+
     /// Follows the link whose text is `text`.
     pub async fn click_link(&self, text: &str) {
         self.client

@@ -155,6 +155,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 }
@@ -183,6 +184,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent, for downloads that are not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -208,6 +211,61 @@ impl Page {
 
     pub fn text(&self, selector: &str) -> String {
         self.texts(selector).join(" ")
+    }
+
+    /// The first sheet of an XLSX download, each cell as a spreadsheet shows it: text, a number,
+    /// or a date as `YYYY-MM-DD` (so that a test sees that it is a date, not text).
+    pub fn xlsx_rows(&self) -> (String, Vec<Vec<String>>) {
+        use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        );
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(self.bytes.clone()))
+            .expect("a valid XLSX file");
+        let name = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&name).unwrap();
+        let rows = range
+            .rows()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| match cell {
+                        Data::DateTime(d) => d
+                            .as_datetime()
+                            .unwrap()
+                            .date()
+                            .format("%Y-%m-%d")
+                            .to_string(),
+                        Data::Float(f) => format!("{f}"),
+                        Data::Int(i) => i.to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        (name, rows)
+    }
+
+    /// The attribute `name` of every element matching `selector` that has it.
+    pub fn attrs(&self, selector: &str, name: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(name).map(str::to_owned))
+            .collect()
+    }
+
+    /// Every link of the page: (its text, whitespace collapsed; its address).
+    pub fn links(&self) -> Vec<(String, String)> {
+        let selector = Selector::parse("a[href]").unwrap();
+        self.html()
+            .select(&selector)
+            .map(|a| {
+                let text = a.text().collect::<String>();
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                (text, a.value().attr("href").unwrap().to_owned())
+            })
+            .collect()
     }
 
     pub fn location(&self) -> Option<&str> {
@@ -400,8 +458,13 @@ pub fn form_fields(page: &Page, selector: &str) -> (String, Vec<(String, String)
     (action, fields)
 }
 
-/// The value that, given to `Client::submit`, unticks a checkbox the page shows ticked.
+/// The value that, given to `Client::submit`, unticks a checkbox the page shows ticked (every
+/// box of the name; `untick(value)` unticks only the box of that value).
 pub const UNTICKED: &str = "\u{0}unticked";
+
+pub fn untick(value: &str) -> String {
+    format!("{UNTICKED}:{value}")
+}
 
 impl Client {
     /// Submits the form `selector` of `page` as rendered, with `changes` typed into its fields
@@ -414,10 +477,22 @@ impl Client {
             .next()
             .unwrap();
         for (name, value) in changes {
-            if *value == UNTICKED {
+            if let Some(only) = value.strip_prefix(UNTICKED) {
+                let only = only.strip_prefix(':');
                 let before = fields.len();
-                fields.retain(|(n, _)| n != name);
+                fields.retain(|(n, v)| n != name || only.is_some_and(|o| o != v));
                 assert!(fields.len() < before, "{selector}: {name} is not ticked");
+                continue;
+            }
+            // One more box of a group of checkboxes: ticking it adds its value.
+            let checkbox = Selector::parse(&format!(
+                "input[type=checkbox][name=\"{name}\"][value=\"{value}\"]"
+            ))
+            .unwrap();
+            if form.select(&checkbox).next().is_some() {
+                if !fields.iter().any(|(n, v)| n == name && v == value) {
+                    fields.push(((*name).to_owned(), (*value).to_owned()));
+                }
                 continue;
             }
             match fields.iter_mut().find(|(n, _)| n == name) {
@@ -471,6 +546,36 @@ pub async fn written(db: &PgPool) -> i64 {
         .fetch_one(db)
         .await
         .unwrap()
+}
+
+/// The names of the products of `truth` that `keep` keeps, sorted.
+pub fn names_where(
+    truth: &[boussole::portfolio::model::Row],
+    keep: impl Fn(&boussole::portfolio::model::Row) -> bool,
+) -> Vec<String> {
+    let mut names: Vec<String> = truth
+        .iter()
+        .filter(|r| keep(r))
+        .map(|r| r.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The active products' health computed from the data from scratch (the stored health is
+/// refreshed first): the answers the leadership views must give.
+pub async fn health_truth(db: &PgPool) -> Vec<boussole::portfolio::model::Row> {
+    let today = boussole::web::filters::today();
+    let mut conn = db.acquire().await.unwrap();
+    boussole::portfolio::health::refresh(&mut conn, None, today)
+        .await
+        .unwrap();
+    boussole::portfolio::health::compute(&mut conn, None, today)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.archived)
+        .collect()
 }
 
 /// Moves the latest roadmap of the demo's « Aide au Répit » so that it ends this month (the

@@ -7,11 +7,11 @@
 //! session's, the products with their stored health, the directions and phases, and the list's
 //! own one.
 
-mod indicators;
-mod raci;
+pub(crate) mod indicators;
+pub(crate) mod raci;
 mod risks;
 mod roadmaps;
-mod visions;
+pub(crate) mod visions;
 
 use std::cmp::Ordering;
 
@@ -32,13 +32,14 @@ use crate::{
     error::{AppError, AppResult},
     products::{self, model::Typology},
     state::AppState,
-    web::{Layout, Query, csv::CsvWriter, filters, url_encode},
+    web::{
+        Layout, Query, filters,
+        pagination::{Page, Pagination},
+        url_encode,
+    },
 };
 
-use super::{HeaderCell, health, model::Row};
-
-/// Lines per page.
-pub const PAGE_SIZE: usize = 50;
+use super::{HeaderCell, export, health, model::Row};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum List {
@@ -301,37 +302,50 @@ pub struct ProductFilters {
 }
 
 impl ProductFilters {
-    pub fn parse(query: &ListQuery) -> Self {
+    /// The choices as sent: repeated `direction`, `phase` and `typologie`, and `mes=oui`.
+    pub fn parse(
+        directions: &[String],
+        phases: &[String],
+        typologies: &[String],
+        mine: &str,
+    ) -> Self {
         let uuids = |values: &[String]| {
-            let mut ids: Vec<Uuid> = values
-                .iter()
-                .filter_map(|v| Uuid::parse_str(v.trim()).ok())
-                .collect();
-            ids.dedup();
+            let mut ids: Vec<Uuid> = Vec::new();
+            for id in values.iter().filter_map(|v| Uuid::parse_str(v.trim()).ok()) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
             ids
         };
+        let mut kinds: Vec<Typology> = Vec::new();
+        for t in typologies.iter().filter_map(|t| Typology::parse(t.trim())) {
+            if !kinds.contains(&t) {
+                kinds.push(t);
+            }
+        }
         Self {
-            directions: uuids(&query.direction),
-            phases: uuids(&query.phase),
-            typologies: query
-                .typologie
-                .iter()
-                .filter_map(|t| Typology::parse(t.trim()))
-                .collect(),
-            mine: query.mes.trim() == "oui",
+            directions: uuids(directions),
+            phases: uuids(phases),
+            typologies: kinds,
+            mine: mine.trim() == "oui",
         }
     }
 
-    /// Active products that every filter keeps (a filter without choices keeps all).
-    pub fn keeps(&self, row: &Row) -> bool {
-        !row.archived
-            && (self.directions.is_empty() || self.directions.contains(&row.direction_id))
+    /// Whether every filter keeps the product (a filter without choices keeps all).
+    pub fn matches(&self, row: &Row) -> bool {
+        (self.directions.is_empty() || self.directions.contains(&row.direction_id))
             && (self.phases.is_empty() || self.phases.contains(&row.phase_id))
             && (self.typologies.is_empty() || self.typologies.contains(&row.typology))
             && (!self.mine || row.mine)
     }
 
-    fn push_query(&self, parts: &mut Vec<String>) {
+    /// Active products that every filter keeps.
+    pub fn keeps(&self, row: &Row) -> bool {
+        !row.archived && self.matches(row)
+    }
+
+    pub fn push_query(&self, parts: &mut Vec<String>) {
         parts.extend(self.directions.iter().map(|d| format!("direction={d}")));
         parts.extend(self.phases.iter().map(|p| format!("phase={p}")));
         parts.extend(
@@ -343,12 +357,6 @@ impl ProductFilters {
             parts.push("mes=oui".into());
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Page {
-    Number(usize),
-    All,
 }
 
 #[derive(Clone, Debug)]
@@ -376,16 +384,17 @@ impl ListFilters {
             .ok()
             .filter(|n| (1..=list.columns().len()).contains(n))
             .map(|n| (n - 1, query.ordre.trim() == "desc"));
-        let page = match query.page.trim() {
-            "tout" => Page::All,
-            other => Page::Number(other.parse::<usize>().ok().filter(|n| *n >= 1).unwrap_or(1)),
-        };
         Self {
             list,
-            products: ProductFilters::parse(query),
+            products: ProductFilters::parse(
+                &query.direction,
+                &query.phase,
+                &query.typologie,
+                &query.mes,
+            ),
             states,
             sort,
-            page,
+            page: Page::parse(&query.page),
         }
     }
 
@@ -400,11 +409,7 @@ impl ListFilters {
                 parts.push("ordre=desc".into());
             }
         }
-        match page {
-            Page::All => parts.push("page=tout".into()),
-            Page::Number(n) if n > 1 => parts.push(format!("page={n}")),
-            Page::Number(_) => {}
-        }
+        parts.extend(page.query_part());
         if parts.is_empty() {
             String::new()
         } else {
@@ -463,17 +468,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portefeuille/indicateurs", get(show))
         .route("/portefeuille/indicateurs.csv", get(show))
+        .route("/portefeuille/indicateurs.xlsx", get(show))
         .route("/portefeuille/risques", get(show))
         .route("/portefeuille/risques.csv", get(show))
+        .route("/portefeuille/risques.xlsx", get(show))
         .route("/portefeuille/roadmaps", get(show))
         .route("/portefeuille/roadmaps.csv", get(show))
+        .route("/portefeuille/roadmaps.xlsx", get(show))
         .route("/portefeuille/raci", get(show))
         .route("/portefeuille/raci.csv", get(show))
+        .route("/portefeuille/raci.xlsx", get(show))
         .route("/portefeuille/visions", get(show))
         .route("/portefeuille/visions.csv", get(show))
+        .route("/portefeuille/visions.xlsx", get(show))
 }
 
-/// `/portefeuille/indicateurs` is the page, `/portefeuille/indicateurs.csv` its export.
+/// `/portefeuille/indicateurs` is the page, `/portefeuille/indicateurs.csv` and `.xlsx` its
+/// exports.
 async fn show(
     state: State<AppState>,
     viewer: Viewer,
@@ -481,18 +492,16 @@ async fn show(
     query: Query<ListQuery>,
 ) -> AppResult<Response> {
     let name = uri.path().trim_start_matches("/portefeuille/");
-    let (code, csv) = match name.strip_suffix(".csv") {
-        Some(code) => (code, true),
-        None => (name, false),
-    };
+    let (code, format) = name.split_once('.').unwrap_or((name, ""));
     let list = List::ALL
         .into_iter()
         .find(|l| l.code() == code)
         .ok_or(AppError::NotFound)?;
-    if csv {
-        export(state, viewer, query, list).await
-    } else {
-        page(state, viewer, query, list).await
+    match format {
+        "" => page(state, viewer, query, list).await,
+        "csv" => download(state, viewer, query, list, false).await,
+        "xlsx" => download(state, viewer, query, list, true).await,
+        _ => Err(AppError::NotFound),
     }
 }
 
@@ -505,7 +514,7 @@ pub struct Check {
     pub checked: bool,
 }
 
-fn checks<V: ToString, L: ToString>(
+pub fn checks<V: ToString, L: ToString>(
     name: &'static str,
     choices: impl IntoIterator<Item = (V, L, bool)>,
 ) -> Vec<Check> {
@@ -522,13 +531,6 @@ fn checks<V: ToString, L: ToString>(
         .collect()
 }
 
-/// A link of the pagination.
-pub struct PageLink {
-    pub label: String,
-    pub url: String,
-    pub current: bool,
-}
-
 #[derive(Template)]
 #[template(path = "portfolio/list.html")]
 struct ListPage {
@@ -538,18 +540,13 @@ struct ListPage {
     path: String,
     headers: Vec<HeaderCell>,
     items: Vec<Item>,
-    total: usize,
-    /// "1 à 50 sur 120", or empty when everything is shown.
-    range: String,
-    pages: Vec<PageLink>,
-    previous: Option<String>,
-    next: Option<String>,
-    all_url: Option<String>,
+    pagination: Pagination,
     /// The filter's checkbox groups: (legend, checkboxes).
     groups: Vec<(&'static str, Vec<Check>)>,
     mine: bool,
     filtered: bool,
     csv_url: String,
+    xlsx_url: String,
     empty: &'static str,
 }
 
@@ -564,41 +561,10 @@ async fn page(
     let all = items(&state, &viewer, &filters, today).await?;
     let directions = products::db::directions(&state.db).await?;
     let phases = products::db::phases(&state.db).await?;
-    let total = all.len();
-    let page_count = total.div_ceil(PAGE_SIZE).max(1);
-    let (shown, current) = match filters.page {
-        Page::All => (all, None),
-        Page::Number(n) => {
-            let n = n.min(page_count);
-            let shown = all
-                .into_iter()
-                .skip((n - 1) * PAGE_SIZE)
-                .take(PAGE_SIZE)
-                .collect::<Vec<_>>();
-            (shown, Some(n))
-        }
-    };
     let path = list.path();
-    let url = |page: Page| format!("{path}{}", filters.query(filters.sort, page));
-    let range = match current {
-        Some(n) if page_count > 1 => format!(
-            "affichées : {} à {}",
-            (n - 1) * PAGE_SIZE + 1,
-            (n * PAGE_SIZE).min(total)
-        ),
-        _ => String::new(),
-    };
-    let pages = match current {
-        Some(current) if page_count > 1 => (1..=page_count)
-            .filter(|n| *n == 1 || *n == page_count || n.abs_diff(current) <= 2)
-            .map(|n| PageLink {
-                label: n.to_string(),
-                url: url(Page::Number(n)),
-                current: n == current,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let (shown, pagination) = Pagination::cut(all, filters.page, |page| {
+        format!("{path}{}", filters.query(filters.sort, page))
+    });
     let headers = list
         .columns()
         .iter()
@@ -622,14 +588,7 @@ async fn page(
         intro: list.intro(),
         headers,
         items: shown,
-        total,
-        range,
-        previous: current.filter(|n| *n > 1).map(|n| url(Page::Number(n - 1))),
-        next: current
-            .filter(|n| *n < page_count)
-            .map(|n| url(Page::Number(n + 1))),
-        all_url: (current.is_some() && page_count > 1).then(|| url(Page::All)),
-        pages,
+        pagination,
         groups: vec![
             (
                 "État",
@@ -672,31 +631,37 @@ async fn page(
         mine: p.mine,
         filtered: filters.filtered(),
         csv_url: format!("{path}.csv{}", filters.query(filters.sort, Page::Number(1))),
+        xlsx_url: format!(
+            "{path}.xlsx{}",
+            filters.query(filters.sort, Page::Number(1))
+        ),
         empty: list.empty(),
         path,
     };
     Ok(page.into_response())
 }
 
-async fn export(
+async fn download(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<ListQuery>,
     list: List,
+    xlsx: bool,
 ) -> AppResult<Response> {
     let filters = ListFilters::parse(list, &query);
     let today = filters::today();
-    let all = items(&state, &viewer, &filters, today).await?;
-    let mut writer = CsvWriter::new();
-    writer.row(list.columns())?;
-    for item in &all {
-        writer.row(item.cells.iter().map(|c| match c {
-            // Dates as ISO 8601, which every spreadsheet reads as a date.
-            Value::Date(date) => date.map(|d| d.to_string()).unwrap_or_default(),
-            other => other.text(),
-        }))?;
+    let rows: Vec<Vec<Value>> = items(&state, &viewer, &filters, today)
+        .await?
+        .into_iter()
+        .map(|item| item.cells)
+        .collect();
+    let name = format!("{}-{}", list.code(), today.format("%Y-%m-%d"));
+    if xlsx {
+        let sheet = list.title().split(' ').next().unwrap_or("Liste");
+        export::xlsx(list.columns(), &rows, sheet, &format!("{name}.xlsx"))
+    } else {
+        export::csv(list.columns(), &rows, &format!("{name}.csv"))
     }
-    writer.into_download(&format!("{}-{}.csv", list.code(), today.format("%Y-%m-%d")))
 }
 
 /// A link to a list with these "état" codes chosen, for the dashboard's tiles.
