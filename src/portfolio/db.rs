@@ -100,7 +100,7 @@ pub async fn stored_rows(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction, p.typology as "typology: Typology",
                   p.phase_id, ph.name as phase, ph.position as phase_position, p.phase_since,
                   p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.rgpd_register, p.archived_at is not null as "archived!", greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
-                  (select h.health from product_health h where h.product_id = p.id) as "health?",
+                  (select h.health::text from product_health h where h.product_id = p.id) as "health?",
                   (select h.valid_until from product_health h where h.product_id = p.id) as "valid_until?",
                   exists (select 1 from people pe where pe.product_id = p.id and pe.user_id = $1) as "mine!",
                   exists (select 1 from people pe where pe.product_id = p.id and pe.user_id = $1 and pe.can_edit) as "editor!"
@@ -114,7 +114,7 @@ pub async fn stored_rows(
     rows.into_iter()
         .map(|r| {
             let stored = match (r.health, r.valid_until) {
-                (Some(health), Some(until)) => Some((crate::decode::json(health)?, until)),
+                (Some(health), Some(until)) => Some((crate::decode::json_text(&health)?, until)),
                 _ => None,
             };
             let (mine, editor) = (r.mine, r.editor);

@@ -14,7 +14,11 @@ use crate::{
     roadmaps::model::Window,
     roles::db::RaciCounts,
     vision::model::Review,
-    web::{filters, pagination::Page, url_encode},
+    web::{
+        filters::{self, FrenchKey, french_key},
+        pagination::Page,
+        url_encode,
+    },
 };
 
 use super::{attention::ROADMAP_ENDING_DAYS, lists::ProductFilters};
@@ -162,7 +166,11 @@ impl Health {
     pub fn text(&self) -> String {
         if self.detail.is_empty() {
             self.word.clone()
-        } else if self.detail.contains(&self.word) {
+        } else if self
+            .detail
+            .to_lowercase()
+            .contains(&self.word.to_lowercase())
+        {
             self.detail.clone()
         } else {
             format!("{} : {}", self.word, self.detail)
@@ -831,17 +839,26 @@ pub fn select(rows: Vec<Row>, filters: &Filters, today: NaiveDate) -> Selection 
     if !phases.is_empty() {
         kept.retain(|r| phases.contains(&r.phase_id));
     }
-    kept.sort_by(|a, b| {
-        let primary = filters.sort.compare(a, b);
+    // Names and directions folded once per row, not once per comparison.
+    let mut keyed: Vec<(FrenchKey, FrenchKey, Row)> = kept
+        .into_iter()
+        .map(|r| (french_key(&r.name), french_key(&r.direction), r))
+        .collect();
+    keyed.sort_by(|(a_name, a_direction, a), (b_name, b_direction, b)| {
+        let primary = match filters.sort {
+            Column::Name => a_name.cmp(b_name),
+            Column::Direction => a_direction.cmp(b_direction),
+            other => other.compare(a, b),
+        };
         let primary = if filters.descending {
             primary.reverse()
         } else {
             primary
         };
-        primary.then_with(|| Column::Name.compare(a, b))
+        primary.then_with(|| a_name.cmp(b_name))
     });
     Selection {
-        rows: kept,
+        rows: keyed.into_iter().map(|(_, _, row)| row).collect(),
         phase_counts,
     }
 }

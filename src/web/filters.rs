@@ -39,11 +39,20 @@ pub fn date_long(date: NaiveDate) -> String {
 /// Orders names the French way: letters before their accents matter, case last
 /// ("aide" < "Élections" < "Veille"), as PostgreSQL's `fr-x-icu` collation does in SQL.
 pub fn french_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fold(a)
-        .cmp(&fold(b))
-        .then_with(|| a.to_lowercase().cmp(&b.to_lowercase()))
-        // Lower case first, as ICU does.
-        .then_with(|| b.cmp(a))
+    french_key(a).cmp(&french_key(b))
+}
+
+/// What [`french_order`] compares, computed once to sort many names: the folded text, then the
+/// lower case, then the text itself with lower case first, as ICU does.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FrenchKey(String, String, std::cmp::Reverse<String>);
+
+pub fn french_key(text: &str) -> FrenchKey {
+    FrenchKey(
+        fold(text),
+        text.to_lowercase(),
+        std::cmp::Reverse(text.to_owned()),
+    )
 }
 
 /// Lower case without diacritics, ligatures spelled out: the primary collation key.
