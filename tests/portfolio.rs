@@ -913,3 +913,36 @@ async fn the_exports_name_each_late_indicator_with_its_reason(db: PgPool) {
     assert_eq!(rows.len(), products.len() + 1);
     assert_eq!(rows[0][0], "Produit");
 }
+
+/// The dashboard carries a validator: asking again gets `304` from the portfolio's change stamp
+/// before any row is read; a change anywhere, another view or another viewer get the page.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_dashboard_answers_not_modified_until_the_portfolio_changes(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let first = admin.get("/").await;
+    let etag = first.header("etag").unwrap().to_owned();
+    assert_eq!(first.header("cache-control"), Some("private, no-cache"));
+    common::count_writes(&db).await;
+    let (again, queries) = count_queries(admin.revalidate("/", &etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert!(queries <= 3, "{queries} statements for a 304");
+    assert_eq!(common::written(&db).await, 0, "a 304 writes nothing");
+
+    // Another view of the portfolio, another viewer: the page.
+    assert_eq!(
+        admin.revalidate("/?q=aide", &etag).await.status,
+        StatusCode::OK
+    );
+    let (mut reader, _) = app.signed_in(Role::Reader).await;
+    assert_eq!(reader.revalidate("/", &etag).await.status, StatusCode::OK);
+
+    // A product created: the page again, with it.
+    common::create_product(&mut admin, &db, "Tout nouveau produit").await;
+    let after = admin.revalidate("/", &etag).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(after.text("#portefeuille").contains("Tout nouveau produit"));
+    assert_ne!(after.header("etag"), Some(etag.as_str()));
+}

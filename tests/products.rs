@@ -837,3 +837,43 @@ async fn the_sheet_runs_a_fixed_number_of_queries_whatever_the_product_holds(db:
     assert_eq!(few, many, "queries before and after adding to the product");
     assert!(many <= 12, "{many} queries for the sheet");
 }
+
+/// The sheet carries a validator: the same viewer asking again gets `304` from the product's
+/// change stamp alone; an edit, another viewer, or a message to show get the page.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_sheet_answers_not_modified_until_something_on_the_product_changes(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let sheet = "/produits/aide-au-repit";
+    let first = admin.get(sheet).await;
+    let etag = first.header("etag").unwrap().to_owned();
+    assert_eq!(first.header("cache-control"), Some("private, no-cache"));
+    let (again, queries) = common::count_queries(admin.revalidate(sheet, &etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert!(queries <= 4, "{queries} statements for a 304");
+
+    // A reader holding the admin's version is another viewer: the whole page.
+    let (mut reader, _) = app.signed_in(Role::Reader).await;
+    let theirs = reader.revalidate(sheet, &etag).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert_ne!(theirs.header("etag"), Some(etag.as_str()));
+
+    // An edit in a section (a RACI activity, through its form): the page again, with it.
+    let form = admin
+        .get(&format!("{sheet}/roles/activites/nouvelle"))
+        .await;
+    let added = admin
+        .submit(
+            &form,
+            "form[action$='/roles/activites']",
+            &[("name", "Revue de sécurité")],
+        )
+        .await;
+    assert!(added.status.is_redirection(), "{}", added.text("main"));
+    let after = admin.revalidate(sheet, &etag).await;
+    assert_eq!(after.status, StatusCode::OK, "the edit shows");
+    assert_ne!(after.text("main"), first.text("main"));
+    assert_ne!(after.header("etag"), Some(etag.as_str()));
+}

@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use boussole::auth::model::Role;
 use chrono::{Datelike, Months, NaiveDate};
-use common::{Client, TestApp, count_writes, create_product, field_value, written};
+use common::{Client, TestApp, count_queries, count_writes, create_product, field_value, written};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
@@ -504,7 +504,7 @@ async fn a_share_link_shows_one_roadmap_to_anyone_without_a_way_into_the_applica
     );
     assert_eq!(public.header("x-robots-tag"), Some("noindex, nofollow"));
     assert_eq!(public.header("referrer-policy"), Some("no-referrer"));
-    assert_eq!(public.header("cache-control"), Some("no-store"));
+    assert_eq!(public.header("cache-control"), Some("private, no-cache"));
     assert!(
         public
             .body
@@ -1278,5 +1278,57 @@ async fn the_timeline_places_each_roadmap_by_day_with_its_status_milestones_and_
     assert!(
         one.text("main")
             .contains("1 produit retenu par les filtres du portefeuille")
+    );
+}
+
+/// A visitor who already holds the page gets `304 Not Modified`, in two statements and without
+/// a write; any change to the product, and the revocation, end that at once.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_public_link_seen_before_answers_not_modified_until_the_product_changes(db: PgPool) {
+    let (app, mut pm, _, url, token) = shared_roadmap(db).await;
+    count_writes(&app.db).await;
+    let mut visitor = app.client();
+    let public = format!("/r/{token}");
+    let first = visitor.get(&public).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let etag = first.header("etag").unwrap().to_owned();
+    assert_eq!(first.header("cache-control"), Some("private, no-cache"));
+
+    let before = written(&app.db).await;
+    let (again, queries) = count_queries(visitor.revalidate(&public, &etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    assert!(queries <= 2, "{queries} statements for a 304");
+    assert_eq!(written(&app.db).await, before, "a 304 writes nothing");
+    // Another view of the same link is another page.
+    let weeks = visitor
+        .revalidate(&format!("{public}?vue=semaines"), &etag)
+        .await;
+    assert_eq!(weeks.status, StatusCode::OK);
+
+    // The team adds an initiative: the visitor's copy is stale, the page shows it.
+    initiative(&mut pm, &url, "Nouvelle étape", 0, 10, "prevue").await;
+    let changed = visitor.revalidate(&public, &etag).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.text("main").contains("Nouvelle étape"));
+    let newer = changed.header("etag").unwrap().to_owned();
+    assert_ne!(newer, etag);
+
+    // Revoked: gone, whatever the visitor holds.
+    let revoke = pm
+        .get(&url)
+        .await
+        .links()
+        .into_iter()
+        .find(|(text, _)| text == "Révoquer")
+        .unwrap()
+        .1;
+    let confirm = pm.get(&revoke).await;
+    let revoked = pm.submit(&confirm, "main form", &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        visitor.revalidate(&public, &newer).await.status,
+        StatusCode::NOT_FOUND
     );
 }

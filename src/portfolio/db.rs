@@ -161,3 +161,20 @@ pub async fn expired_health(db: impl PgExecutor<'_>, today: NaiveDate) -> sqlx::
     .fetch_all(db)
     .await
 }
+
+/// What changes whenever anything shown on the dashboard does: the number of changes in the
+/// audit trail (every write adds to it, whatever order transactions commit in), the latest
+/// product row change and the number of products. One query.
+pub async fn change_stamp(db: impl PgExecutor<'_>) -> sqlx::Result<String> {
+    let row = sqlx::query!(
+        r#"select (select count(*) from audit_events) as "changes!",
+                  (select max(updated_at) from products) as updated,
+                  (select count(*) from products) as "products!""#
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(format!(
+        "{} {:?} {}",
+        row.changes, row.updated, row.products
+    ))
+}

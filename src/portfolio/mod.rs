@@ -13,7 +13,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::State,
-    http::Uri,
+    http::{HeaderMap, Uri},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -28,6 +28,7 @@ use crate::{
     state::AppState,
     web::{
         Choice, Layout, Query,
+        etag::ETag,
         pagination::{Page, Pagination},
     },
 };
@@ -260,12 +261,13 @@ struct View {
 
 impl View {
     async fn load(state: &AppState, viewer: &Viewer, query: &DashboardQuery) -> AppResult<Self> {
+        let (directions, phases) = products::db::directions_and_phases(&state.db).await?;
         Ok(Self {
             filters: Filters::parse(query),
             today: today(),
             rows: rows(state, viewer).await?,
-            directions: products::db::directions(&state.db).await?,
-            phases: products::db::phases(&state.db).await?,
+            directions,
+            phases,
         })
     }
 }
@@ -278,8 +280,24 @@ pub async fn rows(state: &AppState, viewer: &Viewer) -> AppResult<Vec<model::Row
 async fn index(
     State(state): State<AppState>,
     viewer: Viewer,
+    uri: Uri,
+    headers: HeaderMap,
     Query(query): Query<DashboardQuery>,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<Response> {
+    // The page follows from who looks, the view in the address, the day and the portfolio's
+    // change stamp: a client holding it gets a 304 before any row is read.
+    let stamp = db::change_stamp(&state.db).await?;
+    let etag = ETag::for_viewer(
+        &viewer,
+        &[
+            uri.query().unwrap_or_default(),
+            &today().to_string(),
+            &stamp,
+        ],
+    );
+    if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
+        return Ok(not_modified);
+    }
     let View {
         filters,
         today,
@@ -425,7 +443,7 @@ async fn index(
         tiles,
         layout: viewer.layout.in_section("portefeuille"),
     };
-    Ok(page)
+    Ok(ETag::attach_to(etag.as_ref(), page.into_response()))
 }
 
 /// `/portefeuille.csv` and `/portefeuille.xlsx`: the rows the filters keep (every page), in

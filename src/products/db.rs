@@ -21,6 +21,9 @@ pub struct Product {
     pub version: i32,
     /// The latest change of anything on the product (from its audit trail), not only its row.
     pub updated_at: DateTime<Utc>,
+    /// How many changes its audit trail holds: with `updated_at`, what changes whenever anything
+    /// on the product does, even when two changes commit out of order.
+    pub changes: i64,
 }
 
 pub async fn directions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
@@ -41,11 +44,42 @@ pub async fn phases(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
     .await
 }
 
+/// The directions and the phases, in one query (for pages that name both).
+pub async fn directions_and_phases(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<(Vec<RefItem>, Vec<RefItem>)> {
+    let rows = sqlx::query!(
+        r#"select true as "direction!", id as "id!", name as "name!", position as "position!", false as "optional!"
+           from directions
+           union all
+           select false, id, name, position, optional from phases
+           order by 1 desc, 4, 3"#
+    )
+    .fetch_all(db)
+    .await?;
+    let (mut directions, mut phases) = (Vec::new(), Vec::new());
+    for r in rows {
+        let item = RefItem {
+            id: r.id,
+            name: r.name,
+            position: r.position,
+            optional: r.optional,
+        };
+        if r.direction {
+            directions.push(item);
+        } else {
+            phases.push(item);
+        }
+    }
+    Ok((directions, phases))
+}
+
 pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
     let row = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology as "typology: Typology",
                   p.public_url, p.repository_url, p.stats_url, p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.homologation_date,
-                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!"
+                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
+                  (select count(*) from audit_events a where a.product_id = p.id) as "changes!"
            from products p
            join directions d on d.id = p.direction_id
            join phases ph on ph.id = p.phase_id
@@ -79,6 +113,7 @@ pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<O
             archived: r.archived_at.is_some(),
             version: r.version,
             updated_at: r.updated_at,
+            changes: r.changes,
         })
     })
     .transpose()
@@ -372,18 +407,21 @@ pub async fn record_phase_change(
 
 /// The name of a product and the time of its latest change, its own or any in its audit trail
 /// (share links aside: creating the link is not a change of what it shows).
+/// The product's name, its latest change and its number of changes (see [`Product::changes`]),
+/// share links aside.
 pub async fn name_and_last_change(
     db: impl PgExecutor<'_>,
     id: Uuid,
-) -> sqlx::Result<Option<(String, DateTime<Utc>)>> {
+) -> sqlx::Result<Option<(String, DateTime<Utc>, i64)>> {
     let row = sqlx::query!(
-        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id and a.entity <> 'share_link' order by a.id desc limit 1)) as "updated_at!"
+        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id and a.entity <> 'share_link' order by a.id desc limit 1)) as "updated_at!",
+                  (select count(*) from audit_events a where a.product_id = p.id and a.entity <> 'share_link') as "changes!"
            from products p where p.id = $1"#,
         id
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| (r.name, r.updated_at)))
+    Ok(row.map(|r| (r.name, r.updated_at, r.changes)))
 }
 
 pub struct ListedProduct {

@@ -1,12 +1,16 @@
 //! The product list and the product sheet.
 
-use axum::{extract::State, response::IntoResponse};
+use axum::{
+    extract::State,
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
 
 use crate::{
     auth::{Viewer, model::Role},
     error::AppResult,
     state::AppState,
-    web::filters,
+    web::{etag::ETag, filters},
 };
 
 use super::{
@@ -38,8 +42,26 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<im
 
 pub async fn show(
     State(state): State<AppState>,
+    headers: HeaderMap,
     sheet: ProductSheet,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<Response> {
+    // What the sheet shows follows from who looks at it, the product's change stamp (its audit
+    // trail covers every section) and the day (statuses that fall due).
+    let product = &sheet.product;
+    let etag = ETag::for_viewer(
+        &sheet.viewer,
+        &[
+            &sheet.can_edit.to_string(),
+            &product.id.to_string(),
+            &product.version.to_string(),
+            &product.updated_at.to_rfc3339(),
+            &product.changes.to_string(),
+            &today().to_string(),
+        ],
+    );
+    if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
+        return Ok(not_modified);
+    }
     let history = db::phase_history(&state.db, sheet.product.id).await?;
     let members = db::members(&state.db, sheet.product.id).await?;
     let vision = crate::vision::section::summary(&state, sheet.product.id).await?;
@@ -104,7 +126,7 @@ pub async fn show(
         roadmap,
         roles,
     };
-    Ok(page)
+    Ok(ETag::attach_to(etag.as_ref(), page.into_response()))
 }
 
 pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {

@@ -2,7 +2,7 @@
 
 use axum::{
     extract::State,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{Duration, Utc};
@@ -22,7 +22,7 @@ use crate::{
     },
     state::AppState,
     web::render,
-    web::{Flash, Form, Layout, Path, Query, filters, security::ClientIp},
+    web::{Flash, Form, Layout, Path, Query, etag::ETag, filters, security::ClientIp},
 };
 
 use super::roadmap::{ShareInput, ViewQuery, roadmap, roadmap_page, scale, view};
@@ -318,7 +318,9 @@ fn public_headers(mut response: Response) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
@@ -335,6 +337,7 @@ pub async fn public(
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     Query(query): Query<ViewQuery>,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let now = Utc::now();
     if state.traffic.hit(&ip, now) > f64::from(PUBLIC_RATE_LIMIT) {
@@ -365,9 +368,22 @@ pub async fn public(
         ));
     };
     state.traffic.view(id, now);
-    let (name, updated) = products::db::name_and_last_change(&state.db, product_id)
+    let (name, updated, changes) = products::db::name_and_last_change(&state.db, product_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Everything the page shows follows from these: a client holding this version gets a 304
+    // without anything else read or rendered.
+    let etag = ETag::of(&[
+        &layout.assets,
+        &id.to_string(),
+        &format!("{roadmap_id:?} {content:?} {:?}", scale(&query)),
+        &updated.to_rfc3339(),
+        &changes.to_string(),
+        &today().to_string(),
+    ]);
+    if etag.matches(&headers) {
+        return Ok(public_headers(etag.not_modified()));
+    }
     let all = db::roadmaps(&state.db, product_id).await?;
     let chosen = match roadmap_id {
         Some(id) => all.iter().find(|r| r.id == id),
@@ -411,5 +427,5 @@ pub async fn public(
         roadmap,
         view_base: format!("/r/{token}"),
     };
-    Ok(public_headers(page.into_response()))
+    Ok(public_headers(etag.attach(page.into_response())))
 }

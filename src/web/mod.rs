@@ -5,6 +5,7 @@ pub mod confirm;
 pub mod conflict;
 pub mod csv;
 pub mod errors;
+pub mod etag;
 pub mod extract;
 pub mod filters;
 pub mod flash;

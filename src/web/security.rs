@@ -54,7 +54,10 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         );
     }
     if !is_static {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // Pages with a validator (web::etag) are revalidated instead; all others never stored.
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
     }
     response
 }

@@ -1209,7 +1209,15 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
         .click()
         .await
         .unwrap();
+    let before = c.current_url().await.unwrap();
     browser.click_button("Filtrer").await;
+    // The filtered page has the same title: wait for its address, not for the title.
+    let mut waited = 0;
+    while c.current_url().await.unwrap() == before {
+        assert!(waited < 200, "the filter did not load a page");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
     browser.wait_h1("Activités RACI à corriger").await;
     let problems = column(&browser, 3).await;
     assert!(

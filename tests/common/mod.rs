@@ -116,6 +116,17 @@ impl Client {
             .await
     }
 
+    /// A GET by a client that holds the version `etag` of the page, as a browser revalidates.
+    pub async fn revalidate(&mut self, path: &str, etag: &str) -> Page {
+        self.send(
+            Request::get(path)
+                .header(header::IF_NONE_MATCH, etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let body = serde_urlencoded(form);
         let request = Request::post(path)
