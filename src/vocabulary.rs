@@ -83,6 +83,20 @@ macro_rules! vocabulary {
             }
         }
 
+        /// Read from its code, as JSON aggregates hold it.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Self::try_from(code.as_ref()).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
         impl sqlx::Encode<'_, sqlx::Postgres> for $name {
             fn encode_by_ref(
                 &self,
@@ -113,5 +127,9 @@ mod tests {
         );
         let unknown = Colour::try_from("vert").unwrap_err();
         assert_eq!(unknown.to_string(), "unknown Colour code \"vert\"");
+        let read: Vec<Colour> = serde_json::from_str(r#"["bleu", "rouge"]"#).unwrap();
+        assert_eq!(read, [Colour::Blue, Colour::Red]);
+        assert_eq!(serde_json::to_string(&Colour::Red).unwrap(), r#""rouge""#);
+        assert!(serde_json::from_str::<Colour>(r#""vert""#).is_err());
     }
 }

@@ -945,4 +945,30 @@ async fn the_dashboard_answers_not_modified_until_the_portfolio_changes(db: PgPo
     assert_eq!(after.status, StatusCode::OK);
     assert!(after.text("#portefeuille").contains("Tout nouveau produit"));
     assert_ne!(after.header("etag"), Some(etag.as_str()));
+
+    // A direction renamed by the administration: no product row changed, yet every product of
+    // that direction shows the new name, on the dashboard and on the sheet.
+    let etag = admin.get("/").await.header("etag").unwrap().to_owned();
+    let sheet = admin.get("/produits/aide-au-repit").await;
+    let sheet_etag = sheet.header("etag").unwrap().to_owned();
+    let directions = admin.get("/admin/directions").await;
+    let renamed = admin
+        .submit(
+            &directions,
+            "form[action$='/renommer']",
+            &[("name", "Direction renommée")],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let after = admin.revalidate("/", &etag).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(after.text("#portefeuille").contains("Direction renommée"));
+    let sheet = admin
+        .revalidate("/produits/aide-au-repit", &sheet_etag)
+        .await;
+    assert_eq!(
+        sheet.status,
+        StatusCode::OK,
+        "the sheet names its direction"
+    );
 }

@@ -804,6 +804,32 @@ async fn the_sheet_runs_a_fixed_number_of_queries_whatever_the_product_holds(db:
     boussole::demo::load(&db, false).await.unwrap();
     let app = TestApp::new(db.clone());
     let (mut pm, _) = app.signed_in(Role::Admin).await;
+    // The product's other pages, reached from the sheet's links: an indicator, the current
+    // roadmap, the roles with the RACI matrix.
+    let sheet = pm.get("/produits/aide-au-repit").await;
+    let links: Vec<String> = sheet
+        .links()
+        .into_iter()
+        .map(|(_, href)| href.split('#').next().unwrap_or_default().to_owned())
+        .collect();
+    let first = |prefix: &str| {
+        links
+            .iter()
+            .find(|href| href.len() > prefix.len() && href.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link to {prefix} on the sheet"))
+            .clone()
+    };
+    let pages = [
+        first("/produits/aide-au-repit/indicateurs/"),
+        first("/produits/aide-au-repit/roadmaps/"),
+        "/produits/aide-au-repit/roles".to_owned(),
+    ];
+    let mut counts = Vec::new();
+    for page in &pages {
+        let (shown, n) = common::count_queries(pm.get(page)).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}");
+        counts.push(n);
+    }
     let (before, few) = common::count_queries(pm.get("/produits/aide-au-repit")).await;
     sqlx::raw_sql(
         "with p as (select id from products where slug = 'aide-au-repit'),
@@ -835,7 +861,16 @@ async fn the_sheet_runs_a_fixed_number_of_queries_whatever_the_product_holds(db:
         "the sheet shows what was added"
     );
     assert_eq!(few, many, "queries before and after adding to the product");
-    assert!(many <= 12, "{many} queries for the sheet");
+    assert!(many <= 6, "{many} queries for the sheet");
+    for (page, before) in pages.iter().zip(counts) {
+        let (shown, after) = common::count_queries(pm.get(page)).await;
+        assert_eq!(shown.status, StatusCode::OK, "{page}");
+        assert_eq!(
+            before, after,
+            "{page}: queries before and after adding to the product"
+        );
+        assert!(after <= 6, "{page}: {after} queries");
+    }
 }
 
 /// The sheet carries a validator: the same viewer asking again gets `304` from the product's

@@ -531,15 +531,26 @@ async fn viewing_a_public_link_writes_nothing_and_its_views_reach_the_database_a
     db: PgPool,
 ) {
     let (app, mut pm, _, url, token) = shared_roadmap(db).await;
-    // The editor's pages read as well: nothing they show writes.
-    pm.get(&url).await;
+    // The editor's pages read as well: nothing they show writes. The roadmap page, with its
+    // links and share form, reads in at most six statements whatever the roadmap holds.
+    let (_, few) = count_queries(pm.get(&url)).await;
+    initiative(&mut pm, &url, "Une étape de plus", 0, 10, "prevue").await;
+    pm.get(&url).await; // shows, and so ends, the message "Initiative ajoutée"
+    let (page, queries) = count_queries(pm.get(&url)).await;
+    assert!(page.text("main").contains("Une étape de plus"));
+    assert_eq!(
+        queries, few,
+        "statements before and after adding an initiative"
+    );
+    assert!(queries <= 6, "{queries} statements for the roadmap page");
     count_writes(&app.db).await;
     let mut visitor = app.client();
     for _ in 0..5 {
-        assert_eq!(
-            visitor.get(&format!("/r/{token}")).await.status,
-            StatusCode::OK
-        );
+        // The public page, with the vision, the indicators and the roadmap: two statements.
+        let (page, queries) = count_queries(visitor.get(&format!("/r/{token}"))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text("main").contains("Une étape de plus"));
+        assert!(queries <= 2, "{queries} statements for a public view");
     }
     let list = pm.get(&url).await;
     assert_eq!(written(&app.db).await, 0, "reads wrote rows");

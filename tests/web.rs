@@ -118,8 +118,8 @@ async fn an_unknown_page_gets_the_french_404_page(db: PgPool) {
 async fn a_server_error_shows_a_french_page_with_the_request_id_and_no_internals(db: PgPool) {
     let app = TestApp::new(db);
     let (mut client, _) = app.signed_in(Role::Reader).await;
-    // Break the database under the application: the next page's user lookup fails.
-    sqlx::query("drop table users cascade")
+    // Break the database under the application: the dashboard's read fails.
+    sqlx::query("drop table product_health cascade")
         .execute(&app.db)
         .await
         .unwrap();

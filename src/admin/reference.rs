@@ -275,6 +275,8 @@ async fn save(
     {
         Some(0) => Err(AppError::NotFound),
         Some(_) => {
+            // Names and order show on every product's pages.
+            crate::portfolio::db::touch_all(&mut *tx).await?;
             tx.commit().await?;
             done(&viewer, list, success(&name)).await
         }
@@ -358,6 +360,7 @@ async fn shift(
     }
     if crate::web::shift(&mut ids, id, up) {
         list.reorder(&mut tx, &ids).await?;
+        crate::portfolio::db::touch_all(&mut *tx).await?;
     }
     tx.commit().await?;
     done(&viewer, list, "Ordre enregistré.".into()).await

@@ -16,7 +16,11 @@ use crate::{
     web::{Flash, Layout},
 };
 
-use super::{db, model::User, session_store::AUTH_KEY};
+use super::{
+    db,
+    model::User,
+    session_store::{ACCOUNT_KEY, AUTH_KEY},
+};
 
 /// A session may be idle for 2 hours (cookie expiry) and last 12 hours at most.
 pub const ABSOLUTE_LIFETIME: Duration = Duration::hours(12);
@@ -84,7 +88,13 @@ pub async fn current_user(session: &Session, state: &AppState) -> AppResult<Opti
     };
     let fresh = Utc::now().timestamp() - auth.since < ABSOLUTE_LIFETIME.num_seconds();
     let user = if fresh {
-        db::find_active_user(&state.db, auth.user_id).await?
+        // The store read the account with the session (null: no longer active); a session
+        // signed in during this very request has not been read back yet.
+        let loaded: Option<Option<User>> = session.get(ACCOUNT_KEY).await.map_err(session_error)?;
+        match loaded {
+            Some(account) if account.as_ref().is_none_or(|u| u.id == auth.user_id) => account,
+            _ => db::find_active_user(&state.db, auth.user_id).await?,
+        }
     } else {
         None
     };

@@ -10,8 +10,6 @@ use uuid::Uuid;
 
 crate::vocabulary!(
     /// What an account may do: read, edit the products it is a member of, administer.
-    #[derive(serde::Serialize, serde::Deserialize)]
-    #[serde(rename_all = "lowercase")]
     Role {
         Admin => "admin", "Administrateur";
         Editor => "editor", "Éditeur";
@@ -32,7 +30,7 @@ impl fmt::Display for Role {
 }
 
 /// A signed-in account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct User {
     pub id: Uuid,
     pub email: String,

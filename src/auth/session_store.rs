@@ -17,6 +17,9 @@ use uuid::Uuid;
 
 /// Key under which the signed-in user is kept in the session data.
 pub const AUTH_KEY: &str = "auth";
+/// Key under which `load` puts the session's account as it is now (null when it is no longer
+/// active), read with the session in one statement; never stored.
+pub const ACCOUNT_KEY: &str = "_account";
 
 #[derive(Clone, Debug)]
 pub struct PgSessionStore {
@@ -60,11 +63,20 @@ fn user_id(record: &Record) -> Option<Uuid> {
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
+/// The session data to store: without the account read along with it.
+fn stored_data(record: &Record) -> session_store::Result<serde_json::Value> {
+    let mut data = serde_json::to_value(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    if let Some(map) = data.as_object_mut() {
+        map.remove(ACCOUNT_KEY);
+    }
+    Ok(data)
+}
+
 #[async_trait]
 impl SessionStore for PgSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = serde_json::to_value(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = stored_data(record)?;
         // Always a fresh id: a record that once had an id (a session flushed at logout, then
         // given a flash message) must never come back under it. A collision of 128-bit random
         // ids is essentially impossible, but never overwrite.
@@ -91,8 +103,7 @@ impl SessionStore for PgSessionStore {
     /// change, deactivation, expiry) stays deleted even if a request that loaded it before
     /// ends by saving it.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_value(&record.data)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = stored_data(record)?;
         sqlx::query!(
             "update sessions set user_id = $2, data = $3, expires_at = $4
              where id_hash = $1 and expires_at > now()",
@@ -108,16 +119,28 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        // The account comes with the session: a signed-in page costs one statement for both.
         let row = sqlx::query!(
-            "select data, expires_at from sessions where id_hash = $1 and expires_at > now()",
+            r#"select s.data, s.expires_at,
+                      (select json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name,
+                                                'role', u.role)
+                       from users u where u.id = s.user_id and u.active) as account
+               from sessions s where s.id_hash = $1 and s.expires_at > now()"#,
             id_hash(id)
         )
         .fetch_optional(&self.db)
         .await
         .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
-        let data = serde_json::from_value(row.data)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let mut data: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_value(row.data)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        if data.contains_key(AUTH_KEY) {
+            data.insert(
+                ACCOUNT_KEY.into(),
+                row.account.unwrap_or(serde_json::Value::Null),
+            );
+        }
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at.timestamp())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {

@@ -411,7 +411,7 @@ async fn load_products(db: &PgPool) -> Result<(), DemoError> {
         DEMO_PRODUCTS.iter().enumerate()
     {
         let slug = products::model::slugify(name);
-        if products::db::find_by_slug(db, &slug).await?.is_some() {
+        if products::db::find_by_slug(db, &slug, None).await?.is_some() {
             continue;
         }
         let direction = directions

@@ -9,7 +9,7 @@ use crate::web::version::{self, Stale, Version};
 
 use super::model::{Frequency, Kind, Point, Source, Spec, Trend};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct Objective {
     pub id: Uuid,
     pub title: String,
@@ -152,54 +152,87 @@ pub async fn indicators(
     product_id: Uuid,
     only: Option<Uuid>,
 ) -> sqlx::Result<Vec<Indicator>> {
-    let rows = sqlx::query!(
-        r#"select i.id, i.objective_id, i.name, i.kind as "kind: Kind", i.unit, i.direction as "direction: Trend",
-                  i.range_low, i.range_high, i.baseline_value, i.baseline_date, i.frequency as "frequency: Frequency",
-                  i.source as "source: Source", i.owner, i.description, i.version,
-                  coalesce((select json_agg(json_build_object('date', t.target_date, 'value', t.value) order by t.target_date)
-                            from indicator_targets t where t.indicator_id = i.id), '[]') as "targets!",
-                  coalesce((select json_agg(json_build_object('id', m.id, 'date', m.measured_on, 'value', m.value, 'comment', m.comment)
-                                            order by m.measured_on)
-                            from measurements m where m.indicator_id = i.id), '[]') as "measurements!"
-           from indicators i
-           where i.product_id = $1 and ($2::uuid is null or i.id = $2)
-           order by i.name collate "fr-x-icu""#,
+    Ok(objectives_and_indicators(db, product_id, only).await?.1)
+}
+
+/// An indicator as `indicator_documents` holds it.
+#[derive(Deserialize)]
+pub struct IndicatorDocument {
+    id: Uuid,
+    objective_id: Option<Uuid>,
+    name: String,
+    kind: Kind,
+    unit: String,
+    direction: Trend,
+    range_low: Option<f64>,
+    range_high: Option<f64>,
+    baseline_value: f64,
+    baseline_date: NaiveDate,
+    frequency: Frequency,
+    source: Source,
+    owner: String,
+    description: String,
+    version: i32,
+    targets: Vec<TargetJson>,
+    measurements: Vec<Measurement>,
+}
+
+impl From<IndicatorDocument> for Indicator {
+    fn from(i: IndicatorDocument) -> Self {
+        Indicator {
+            id: i.id,
+            objective_id: i.objective_id,
+            name: i.name,
+            kind: i.kind,
+            unit: i.unit,
+            trend: i.direction,
+            range: i.range_low.zip(i.range_high),
+            baseline: Point {
+                date: i.baseline_date,
+                value: i.baseline_value,
+            },
+            frequency: i.frequency,
+            source: i.source,
+            owner: i.owner,
+            description: i.description,
+            version: i.version,
+            targets: i
+                .targets
+                .into_iter()
+                .map(|t| Point {
+                    date: t.date,
+                    value: t.value,
+                })
+                .collect(),
+            measurements: i.measurements,
+        }
+    }
+}
+
+/// The product's objectives and its indicators (all, or the one `only`), each with its targets
+/// and measurements: one statement whatever their number.
+pub async fn objectives_and_indicators(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    only: Option<Uuid>,
+) -> sqlx::Result<(Vec<Objective>, Vec<Indicator>)> {
+    let row = sqlx::query!(
+        r#"select
+             coalesce((select json_agg(d.document order by d.position, d.created_at)
+                       from objective_documents d where d.product_id = $1), '[]')::text as "objectives!",
+             coalesce((select json_agg(d.document order by d.name collate "fr-x-icu")
+                       from indicator_documents d where d.product_id = $1 and ($2::uuid is null or d.id = $2)),
+                      '[]')::text
+               as "indicators!""#,
         product_id,
         only
     )
-    .fetch_all(db)
+    .fetch_one(db)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            let targets: Vec<TargetJson> = crate::decode::json(r.targets)?;
-            Ok(Indicator {
-                id: r.id,
-                objective_id: r.objective_id,
-                name: r.name,
-                kind: r.kind,
-                unit: r.unit,
-                trend: r.direction,
-                range: r.range_low.zip(r.range_high),
-                baseline: Point {
-                    date: r.baseline_date,
-                    value: r.baseline_value,
-                },
-                frequency: r.frequency,
-                source: r.source,
-                owner: r.owner,
-                description: r.description,
-                version: r.version,
-                targets: targets
-                    .into_iter()
-                    .map(|t| Point {
-                        date: t.date,
-                        value: t.value,
-                    })
-                    .collect(),
-                measurements: crate::decode::json(r.measurements)?,
-            })
-        })
-        .collect()
+    let objectives = crate::decode::json_text(&row.objectives)?;
+    let indicators: Vec<IndicatorDocument> = crate::decode::json_text(&row.indicators)?;
+    let indicators = indicators.into_iter().map(Indicator::from).collect();
+    Ok((objectives, indicators))
 }
 
 /// The validated fields of an indicator, as the form gives them.

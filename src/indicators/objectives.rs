@@ -29,8 +29,8 @@ async fn index_page(
     objective_form: ObjectiveForm,
     errors: FieldErrors,
 ) -> AppResult<IndexPage> {
-    let objectives = db::objectives(&state.db, sheet.product.id).await?;
-    let indicators = db::indicators(&state.db, sheet.product.id, None).await?;
+    let (objectives, indicators) =
+        db::objectives_and_indicators(&state.db, sheet.product.id, None).await?;
     let today = today();
     let count = objectives.len();
     let (slug, name) = sheet.names();

@@ -21,9 +21,14 @@ pub struct Product {
     pub version: i32,
     /// The latest change of anything on the product (from its audit trail), not only its row.
     pub updated_at: DateTime<Utc>,
-    /// How many changes its audit trail holds: with `updated_at`, what changes whenever anything
-    /// on the product does, even when two changes commit out of order.
-    pub changes: i64,
+    /// Moves with every change to anything on the product (see `portfolio::db::store_health`).
+    pub revision: i64,
+    /// Whether the viewer it was read for is a member who may edit it.
+    pub viewer_is_member: bool,
+    /// The phase changes, latest first.
+    pub phase_history: Vec<PhaseChange>,
+    /// The members who may edit it, by name.
+    pub member_names: Vec<String>,
 }
 
 pub async fn directions(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RefItem>> {
@@ -74,17 +79,37 @@ pub async fn directions_and_phases(
     Ok((directions, phases))
 }
 
-pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
+/// The product at `slug`, with its phase history and the names of its members, and whether
+/// `viewer` is one of the members who may edit it: one statement for everything a product's
+/// pages need of it.
+pub async fn find_by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+    viewer: Option<Uuid>,
+) -> sqlx::Result<Option<Product>> {
     let row = sqlx::query!(
         r#"select p.id, p.slug, p.name, p.description, p.direction_id, d.name as direction_name, p.typology as "typology: Typology",
                   p.public_url, p.repository_url, p.stats_url, p.rgaa as "rgaa: Rgaa", p.dsfr, p.homologated, p.homologation_date,
-                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
-                  (select count(*) from audit_events a where a.product_id = p.id) as "changes!"
+                  p.rgpd_register, p.phase_id, ph.name as phase_name, p.phase_since, p.archived_at, p.version,
+                  greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id order by a.id desc limit 1)) as "updated_at!",
+                  coalesce((select h.revision from product_health h where h.product_id = p.id), 0) as "revision!",
+                  exists (select 1 from people m where m.product_id = p.id and m.user_id = $2 and m.can_edit) as "viewer_is_member!",
+                  coalesce((select json_agg(json_build_object('changed_on', c.changed_on, 'from_phase', f.name, 'phase', t.name,
+                                                              'decision', c.decision, 'comment', c.comment, 'changed_by', u.display_name)
+                                            order by c.changed_on desc, c.created_at desc)
+                            from phase_changes c
+                            join phases t on t.id = c.phase_id
+                            left join phases f on f.id = c.from_phase_id
+                            left join users u on u.id = c.changed_by
+                            where c.product_id = p.id), '[]')::text as "phase_history!",
+                  array(select u.display_name from people m join users u on u.id = m.user_id
+                        where m.product_id = p.id and m.can_edit order by u.display_name collate "fr-x-icu") as "member_names!"
            from products p
            join directions d on d.id = p.direction_id
            join phases ph on ph.id = p.phase_id
            where p.slug = $1"#,
-        slug
+        slug,
+        viewer
     )
     .fetch_optional(db)
     .await?;
@@ -113,7 +138,10 @@ pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<O
             archived: r.archived_at.is_some(),
             version: r.version,
             updated_at: r.updated_at,
-            changes: r.changes,
+            revision: r.revision,
+            viewer_is_member: r.viewer_is_member,
+            phase_history: crate::decode::json_text(&r.phase_history)?,
+            member_names: r.member_names,
         })
     })
     .transpose()
@@ -253,20 +281,6 @@ pub async fn set_archived(tx: &mut PgConnection, id: Uuid, archived: bool) -> sq
 }
 
 /// Whether the account is a person of the product allowed to edit its sheet.
-pub async fn is_member(
-    db: impl PgExecutor<'_>,
-    product_id: Uuid,
-    user_id: Uuid,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"select exists (select 1 from people where product_id = $1 and user_id = $2 and can_edit) as "member!""#,
-        product_id,
-        user_id
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// A person of the product who may edit its sheet, with their account.
 pub struct Member {
     pub user_id: Uuid,
@@ -345,6 +359,7 @@ pub async fn remove_member(
     .await
 }
 
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct PhaseChange {
     pub changed_on: NaiveDate,
     pub from_phase: Option<String>,
@@ -352,25 +367,6 @@ pub struct PhaseChange {
     pub decision: Option<String>,
     pub comment: String,
     pub changed_by: Option<String>,
-}
-
-pub async fn phase_history(
-    db: impl PgExecutor<'_>,
-    product_id: Uuid,
-) -> sqlx::Result<Vec<PhaseChange>> {
-    sqlx::query_as!(
-        PhaseChange,
-        r#"select c.changed_on, f.name as "from_phase?", p.name as phase, c.decision, c.comment, u.display_name as "changed_by?"
-           from phase_changes c
-           join phases p on p.id = c.phase_id
-           left join phases f on f.id = c.from_phase_id
-           left join users u on u.id = c.changed_by
-           where c.product_id = $1
-           order by c.changed_on desc, c.created_at desc"#,
-        product_id
-    )
-    .fetch_all(db)
-    .await
 }
 
 /// Records a phase change and moves the product to its new phase.
@@ -407,23 +403,6 @@ pub async fn record_phase_change(
 
 /// The name of a product and the time of its latest change, its own or any in its audit trail
 /// (share links aside: creating the link is not a change of what it shows).
-/// The product's name, its latest change and its number of changes (see [`Product::changes`]),
-/// share links aside.
-pub async fn name_and_last_change(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-) -> sqlx::Result<Option<(String, DateTime<Utc>, i64)>> {
-    let row = sqlx::query!(
-        r#"select p.name, greatest(p.updated_at, (select a.at from audit_events a where a.product_id = p.id and a.entity <> 'share_link' order by a.id desc limit 1)) as "updated_at!",
-                  (select count(*) from audit_events a where a.product_id = p.id and a.entity <> 'share_link') as "changes!"
-           from products p where p.id = $1"#,
-        id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| (r.name, r.updated_at, r.changes)))
-}
-
 pub struct ListedProduct {
     pub slug: String,
     pub name: String,

@@ -329,7 +329,7 @@ async fn conflict_page(
     yours: ProductInput,
     directions: &[RefItem],
 ) -> AppResult<Response> {
-    let fresh = db::find_by_slug(&state.db, &sheet.product.input.slug).await?;
+    let fresh = db::find_by_slug(&state.db, &sheet.product.input.slug, None).await?;
     let fresh = match fresh {
         Some(fresh) => fresh,
         // Renamed meanwhile: find it through its old slug.
@@ -337,7 +337,7 @@ async fn conflict_page(
             let slug = db::renamed_to(&state.db, &sheet.product.input.slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            db::find_by_slug(&state.db, &slug)
+            db::find_by_slug(&state.db, &slug, None)
                 .await?
                 .ok_or(AppError::NotFound)?
         }

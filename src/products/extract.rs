@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for ProductSheet {
         let Path(params) =
             Path::<HashMap<String, String>>::from_request_parts(parts, state).await?;
         let slug = params.get("slug").ok_or(AppError::NotFound)?;
-        let Some(product) = db::find_by_slug(&state.db, slug).await? else {
+        let Some(product) = db::find_by_slug(&state.db, slug, Some(viewer.user.id)).await? else {
             let current = db::renamed_to(&state.db, slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for ProductSheet {
         };
         let can_edit = match viewer.user.role {
             Role::Admin => true,
-            Role::Editor => db::is_member(&state.db, product.id, viewer.user.id).await?,
+            Role::Editor => product.viewer_is_member,
             Role::Reader => false,
         };
         Ok(Self {

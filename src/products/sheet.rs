@@ -45,8 +45,8 @@ pub async fn show(
     headers: HeaderMap,
     sheet: ProductSheet,
 ) -> AppResult<Response> {
-    // What the sheet shows follows from who looks at it, the product's change stamp (its audit
-    // trail covers every section) and the day (statuses that fall due).
+    // What the sheet shows follows from who looks at it, the product's revision (moved by every
+    // change to any section) and the day (statuses that fall due).
     let product = &sheet.product;
     let etag = ETag::for_viewer(
         &sheet.viewer,
@@ -55,20 +55,18 @@ pub async fn show(
             &product.id.to_string(),
             &product.version.to_string(),
             &product.updated_at.to_rfc3339(),
-            &product.changes.to_string(),
+            &product.revision.to_string(),
             &today().to_string(),
         ],
     );
     if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
         return Ok(not_modified);
     }
-    let history = db::phase_history(&state.db, sheet.product.id).await?;
-    let members = db::members(&state.db, sheet.product.id).await?;
     let vision = crate::vision::section::summary(&state, sheet.product.id).await?;
-    let indicators = crate::indicators::db::indicators(&state.db, sheet.product.id, None).await?;
-    let objectives = crate::indicators::db::objectives(&state.db, sheet.product.id).await?;
+    let (objectives, indicators) =
+        crate::indicators::db::objectives_and_indicators(&state.db, sheet.product.id, None).await?;
     let objective_count = objectives.len();
-    let roadmap = crate::roadmaps::section::summary(&state, sheet.product.id, &objectives).await?;
+    let roadmap = crate::roadmaps::section::summary(&state, sheet.product.id).await?;
     let roles = crate::roles::section::summary(&state, sheet.product.id).await?;
 
     let p = sheet.product;
@@ -101,7 +99,8 @@ pub async fn show(
         compliance: compliance_badges(input),
         updated: filters::datetime_short(p.updated_at),
         can_edit: sheet.can_edit,
-        phase_history: history
+        phase_history: p
+            .phase_history
             .into_iter()
             .map(|c| PhaseRow {
                 date: filters::date_short(c.changed_on),
@@ -116,7 +115,7 @@ pub async fn show(
                 by: c.changed_by.unwrap_or_else(|| "—".into()),
             })
             .collect(),
-        members: members.into_iter().map(|m| m.name).collect(),
+        members: p.member_names,
         vision,
         indicators: indicators
             .iter()

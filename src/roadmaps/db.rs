@@ -6,7 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::web::version::{self, Stale, Version};
+use crate::{
+    indicators::db::{Indicator, IndicatorDocument, Objective},
+    roles::db::Person,
+    web::version::{self, Stale, Version},
+};
 
 use super::model::{InitiativeKind, InitiativeStatus, Level, RiskKind, RiskStatus, Window};
 
@@ -46,6 +50,67 @@ pub async fn roadmaps(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result
             priorities: r.priorities,
         })
         .collect())
+}
+
+/// A roadmap with its initiatives and risks.
+pub struct Planned {
+    pub roadmap: Roadmap,
+    pub initiatives: Vec<Initiative>,
+    pub risks: Vec<Risk>,
+}
+
+/// A roadmap as `roadmap_documents` holds it.
+#[derive(serde::Deserialize)]
+struct RoadmapDocument {
+    id: Uuid,
+    product_id: Uuid,
+    start_month: NaiveDate,
+    end_month: NaiveDate,
+    margin: i32,
+    version: i32,
+    priorities: Vec<Uuid>,
+    initiatives: Vec<Initiative>,
+    risks: Vec<Risk>,
+}
+
+impl From<RoadmapDocument> for Planned {
+    fn from(r: RoadmapDocument) -> Self {
+        Planned {
+            roadmap: Roadmap {
+                id: r.id,
+                product_id: r.product_id,
+                window: window(r.start_month, r.end_month),
+                margin: r.margin,
+                version: r.version,
+                priorities: r.priorities,
+            },
+            initiatives: r.initiatives,
+            risks: r.risks,
+        }
+    }
+}
+
+/// The product's roadmaps (latest first, as [`roadmaps`]), each with its initiatives and
+/// risks, and the product's objectives they refer to: one statement.
+pub async fn planned(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+) -> sqlx::Result<(Vec<Planned>, Vec<Objective>)> {
+    let row = sqlx::query!(
+        r#"select
+             coalesce((select json_agg(d.document order by d.start_month desc, d.end_month desc, d.id)
+                       from roadmap_documents d where d.product_id = $1), '[]')::text as "roadmaps!",
+             coalesce((select json_agg(d.document order by d.position, d.created_at)
+                       from objective_documents d where d.product_id = $1), '[]')::text as "objectives!""#,
+        product_id
+    )
+    .fetch_one(db)
+    .await?;
+    let roadmaps: Vec<RoadmapDocument> = crate::decode::json_text(&row.roadmaps)?;
+    Ok((
+        roadmaps.into_iter().map(Planned::from).collect(),
+        crate::decode::json_text(&row.objectives)?,
+    ))
 }
 
 pub async fn insert_roadmap(
@@ -104,7 +169,7 @@ pub async fn update_roadmap(
     Ok(saved)
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Initiative {
     pub id: Uuid,
     pub title: String,
@@ -216,7 +281,7 @@ pub async fn delete_initiative(
     Ok(done.rows_affected())
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Risk {
     pub id: Uuid,
     pub kind: RiskKind,
@@ -402,12 +467,16 @@ async fn select_links(
     .await
 }
 
-/// A valid link, as its page needs it.
+/// A valid link, as its page needs it, with its product's name and change stamp.
 pub struct OpenLink {
     pub id: Uuid,
     pub product_id: Uuid,
     pub roadmap_id: Option<Uuid>,
     pub content: LinkContent,
+    pub name: String,
+    /// The product's latest change, share links aside.
+    pub updated: DateTime<Utc>,
+    pub revision: i64,
 }
 
 /// The link with this token hash if it is neither revoked nor expired. Reads only: views are
@@ -417,8 +486,13 @@ pub async fn open_link(
     token_hash: &[u8],
 ) -> sqlx::Result<Option<OpenLink>> {
     let row = sqlx::query!(
-        "select id, product_id, roadmap_id, show_vision, show_indicators, contact_id from share_links
-         where token_hash = $1 and revoked_at is null and expires_at > now()",
+        r#"select l.id, l.product_id, l.roadmap_id, l.show_vision, l.show_indicators, l.contact_id, p.name,
+                  greatest(p.updated_at, (select a.at from audit_events a
+                                          where a.product_id = p.id and a.entity <> 'share_link'
+                                          order by a.id desc limit 1)) as "updated!",
+                  coalesce((select h.revision from product_health h where h.product_id = p.id), 0) as "revision!"
+           from share_links l join products p on p.id = l.product_id
+           where l.token_hash = $1 and l.revoked_at is null and l.expires_at > now()"#,
         token_hash
     )
     .fetch_optional(db)
@@ -432,7 +506,61 @@ pub async fn open_link(
             show_indicators: r.show_indicators,
             contact_id: r.contact_id,
         },
+        name: r.name,
+        updated: r.updated,
+        revision: r.revision,
     }))
+}
+
+/// What a share link shows of its product.
+pub struct Shared {
+    pub roadmaps: Vec<Planned>,
+    pub objectives: Vec<Objective>,
+    /// Empty unless the link shows the vision.
+    pub statement: String,
+    /// Empty unless the link shows the indicators.
+    pub indicators: Vec<Indicator>,
+    pub contact: Option<Person>,
+}
+
+/// Everything a share link with `content` shows of the product, in one statement.
+pub async fn shared(
+    db: impl PgExecutor<'_>,
+    product_id: Uuid,
+    content: &LinkContent,
+) -> sqlx::Result<Shared> {
+    let row = sqlx::query!(
+        r#"select
+             coalesce((select json_agg(d.document order by d.start_month desc, d.end_month desc, d.id)
+                       from roadmap_documents d where d.product_id = $1), '[]')::text as "roadmaps!",
+             coalesce((select json_agg(d.document order by d.position, d.created_at)
+                       from objective_documents d where d.product_id = $1), '[]')::text as "objectives!",
+             case when $2 then (select v.statement from visions v where v.product_id = $1) end as statement,
+             case when $3 then (select json_agg(d.document order by d.name collate "fr-x-icu")
+                                from indicator_documents d where d.product_id = $1) end::text as indicators,
+             (select d.document from person_documents d where d.product_id = $1 and d.id = $4)::text as contact"#,
+        product_id,
+        content.show_vision,
+        content.show_indicators,
+        content.contact_id,
+    )
+    .fetch_one(db)
+    .await?;
+    let roadmaps: Vec<RoadmapDocument> = crate::decode::json_text(&row.roadmaps)?;
+    let indicators: Vec<IndicatorDocument> = match row.indicators {
+        Some(text) => crate::decode::json_text(&text)?,
+        None => Vec::new(),
+    };
+    Ok(Shared {
+        roadmaps: roadmaps.into_iter().map(Planned::from).collect(),
+        objectives: crate::decode::json_text(&row.objectives)?,
+        statement: row.statement.unwrap_or_default(),
+        indicators: indicators.into_iter().map(Indicator::from).collect(),
+        contact: row
+            .contact
+            .map(|text| crate::decode::json_text(&text))
+            .transpose()?,
+    })
 }
 
 pub async fn revoke_link(

@@ -163,23 +163,29 @@ pub struct ViewQuery {
     vue: String,
 }
 
-pub(crate) async fn view(
-    state: &AppState,
-    product_id: Uuid,
+/// The roadmap `id` among the product's roadmaps as `planned` read them, or 404.
+pub(crate) fn find(planned: &[db::Planned], id: Uuid) -> AppResult<&db::Planned> {
+    planned
+        .iter()
+        .find(|p| p.roadmap.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The roadmap's view; `all` are the product's roadmaps (for its standing among them).
+pub(crate) fn view(
     all: &[Roadmap],
-    roadmap: &Roadmap,
+    planned: &db::Planned,
+    objectives: &[Objective],
     scale: Scale,
-) -> AppResult<RoadmapView> {
-    let objectives = indicators::db::objectives(&state.db, product_id).await?;
-    let initiatives = db::initiatives(&state.db, roadmap.id).await?;
-    let risks = db::risks(&state.db, roadmap.id).await?;
+) -> RoadmapView {
+    let roadmap = &planned.roadmap;
     let standing = standing(all, |r| r.window, today());
     let is_current = standing.current().map(|r| r.id) == Some(roadmap.id);
     let mut view = RoadmapView::build(
         roadmap,
-        &objectives,
-        &initiatives,
-        &risks,
+        objectives,
+        &planned.initiatives,
+        &planned.risks,
         scale,
         today(),
         is_current,
@@ -188,7 +194,7 @@ pub(crate) async fn view(
     if standing.roadmap().map(|r| r.id) == Some(roadmap.id) {
         view.standing_note = standing.note(|r| r.window);
     }
-    Ok(view)
+    view
 }
 
 pub(crate) fn scale(query: &ViewQuery) -> Scale {
@@ -205,13 +211,12 @@ pub async fn show(
     Path((_, id)): Path<(String, Uuid)>,
     Query(query): Query<ViewQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let (all, r) = roadmap(&state, &sheet, id).await?;
     // The link just created is shown once.
     let new_link: Option<String> =
         crate::web::flash::take_once(&sheet.viewer.session, NEW_LINK_KEY)
             .await
             .map_err(session_error)?;
-    let page = roadmap_page(&state, sheet, all, r, scale(&query), new_link, None).await?;
+    let page = roadmap_page(&state, sheet, id, scale(&query), new_link, None).await?;
     Ok(page)
 }
 
@@ -227,13 +232,16 @@ pub struct ShareInput {
 pub(crate) async fn roadmap_page(
     state: &AppState,
     sheet: ProductSheet,
-    all: Vec<Roadmap>,
-    r: Roadmap,
+    id: Uuid,
     scale: Scale,
     new_link: Option<String>,
     refused: Option<ShareInput>,
 ) -> AppResult<RoadmapPage> {
-    let roadmap_view = view(state, sheet.product.id, &all, &r, scale).await?;
+    let (planned, objectives) = db::planned(&state.db, sheet.product.id).await?;
+    let all: Vec<Roadmap> = planned.iter().map(|p| p.roadmap.clone()).collect();
+    let shown = find(&planned, id)?;
+    let roadmap_view = view(&all, shown, &objectives, scale);
+    let r = &shown.roadmap;
     let links = if sheet.can_edit {
         db::links(&state.db, sheet.product.id).await?
     } else {

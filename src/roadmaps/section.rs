@@ -2,37 +2,31 @@
 
 use uuid::Uuid;
 
-use crate::{error::AppResult, indicators::db::Objective, state::AppState};
+use crate::{error::AppResult, state::AppState};
 
 use super::{
-    db::{self},
+    db::{self, Roadmap},
     model::{Scale, standing},
     views::*,
 };
 use crate::web::filters::today;
 
-/// The product sheet's roadmap section: the current roadmap, if any.
-pub async fn summary(
-    state: &AppState,
-    product_id: Uuid,
-    objectives: &[Objective],
-) -> AppResult<Option<RoadmapView>> {
-    let all = db::roadmaps(&state.db, product_id).await?;
+/// The product sheet's roadmap section: the roadmap the product's pages show (current, else
+/// next, else the last one), if any. One statement.
+pub async fn summary(state: &AppState, product_id: Uuid) -> AppResult<Option<RoadmapView>> {
+    let (planned, objectives) = db::planned(&state.db, product_id).await?;
+    let all: Vec<Roadmap> = planned.iter().map(|p| p.roadmap.clone()).collect();
     let standing = standing(&all, |r| r.window, today());
-    let Some(r) = standing.roadmap() else {
+    let Some(shown) = standing
+        .roadmap()
+        .and_then(|r| planned.iter().find(|p| p.roadmap.id == r.id))
+    else {
         return Ok(None);
     };
-    let initiatives = db::initiatives(&state.db, r.id).await?;
-    let risks = db::risks(&state.db, r.id).await?;
-    let mut view = RoadmapView::build(
-        r,
-        objectives,
-        &initiatives,
-        &risks,
+    Ok(Some(super::roadmap::view(
+        &all,
+        shown,
+        &objectives,
         Scale::Month,
-        today(),
-        standing.current().is_some(),
-    );
-    view.standing_note = standing.note(|r| r.window);
-    Ok(Some(view))
+    )))
 }

@@ -16,10 +16,7 @@ use crate::{
     auth::extract::session_error,
     error::{AppError, AppResult},
     indicators::{self},
-    products::{
-        self,
-        extract::{EditSheet, ProductSheet},
-    },
+    products::extract::{EditSheet, ProductSheet},
     state::AppState,
     web::render,
     web::{Flash, Form, Layout, Path, Query, etag::ETag, filters, security::ClientIp},
@@ -91,7 +88,7 @@ pub async fn create_link(
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<ShareForm>,
 ) -> AppResult<Response> {
-    let (all, r) = roadmap(&state, &sheet, id).await?;
+    let (_, r) = roadmap(&state, &sheet, id).await?;
     let max = db::share_max_days(&state.db).await?;
     let days = match form.days.trim().parse::<i64>() {
         Ok(d) if (1..=max).contains(&d) => d,
@@ -107,7 +104,7 @@ pub async fn create_link(
                 content,
                 error,
             };
-            let page = roadmap_page(&state, sheet, all, r, Scale::Month, None, Some(input)).await?;
+            let page = roadmap_page(&state, sheet, r.id, Scale::Month, None, Some(input)).await?;
             return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
@@ -356,6 +353,9 @@ pub async fn public(
         product_id,
         roadmap_id,
         content,
+        name,
+        updated,
+        revision,
     }) = link
     else {
         // A guess, or a link that ended: limited where every instance counts it.
@@ -368,9 +368,6 @@ pub async fn public(
         ));
     };
     state.traffic.view(id, now);
-    let (name, updated, changes) = products::db::name_and_last_change(&state.db, product_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     // Everything the page shows follows from these: a client holding this version gets a 304
     // without anything else read or rendered.
     let etag = ETag::of(&[
@@ -378,52 +375,34 @@ pub async fn public(
         &id.to_string(),
         &format!("{roadmap_id:?} {content:?} {:?}", scale(&query)),
         &updated.to_rfc3339(),
-        &changes.to_string(),
+        &revision.to_string(),
         &today().to_string(),
     ]);
     if etag.matches(&headers) {
         return Ok(public_headers(etag.not_modified()));
     }
-    let all = db::roadmaps(&state.db, product_id).await?;
+    let shared = db::shared(&state.db, product_id, &content).await?;
+    let all: Vec<Roadmap> = shared.roadmaps.iter().map(|p| p.roadmap.clone()).collect();
     let chosen = match roadmap_id {
-        Some(id) => all.iter().find(|r| r.id == id),
+        Some(id) => shared.roadmaps.iter().find(|p| p.roadmap.id == id),
         // "The current roadmap": the one the product's pages show (current, else next, else last).
-        None => standing(&all, |r| r.window, today()).roadmap(),
+        None => standing(&all, |r| r.window, today())
+            .roadmap()
+            .and_then(|r| shared.roadmaps.iter().find(|p| p.roadmap.id == r.id)),
     };
-    let roadmap = match chosen {
-        Some(r) => Some(view(&state, product_id, &all, r, scale(&query)).await?),
-        None => None,
-    };
-    let statement = if content.show_vision {
-        crate::vision::section::summary(&state, product_id)
-            .await?
-            .statement
-    } else {
-        String::new()
-    };
-    let indicators = if content.show_indicators {
-        indicators::db::indicators(&state.db, product_id, None)
-            .await?
-            .iter()
-            .map(|i| indicators::views::IndicatorSummary::new(i, today()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let contact = match content.contact_id {
-        Some(id) => crate::roles::db::people(&state.db, product_id)
-            .await?
-            .into_iter()
-            .find(|p| p.id == id),
-        None => None,
-    };
+    let roadmap = chosen.map(|p| view(&all, p, &shared.objectives, scale(&query)));
+    let indicators = shared
+        .indicators
+        .iter()
+        .map(|i| indicators::views::IndicatorSummary::new(i, today()))
+        .collect();
     let page = PublicPage {
         layout,
         name,
         updated: filters::datetime_short(updated),
-        statement,
+        statement: shared.statement,
         indicators,
-        contact,
+        contact: shared.contact,
         roadmap,
         view_base: format!("/r/{token}"),
     };

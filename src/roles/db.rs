@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::model::{Letter, PersonFacts, STANDARD_ACTIVITIES, Team};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Person {
     pub id: Uuid,
     pub name: String,
@@ -161,7 +161,7 @@ pub async fn delete_person(tx: &mut PgConnection, product_id: Uuid, id: Uuid) ->
     Ok(done.rows_affected())
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct Activity {
     pub id: Uuid,
     pub name: String,
@@ -323,30 +323,48 @@ pub async fn section(
     ))
 }
 
-pub async fn cells(
-    db: impl PgExecutor<'_>,
-    product_id: Uuid,
-) -> sqlx::Result<HashMap<(Uuid, Uuid), Letter>> {
-    let rows = sqlx::query!(
-        r#"select c.activity_id, c.person_id, c.letter as "letter: Letter"
-           from raci_cells c join raci_activities a on a.id = c.activity_id where a.product_id = $1"#,
-        product_id
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ((r.activity_id, r.person_id), r.letter))
-        .collect())
+/// The product's RACI matrix as its pages need it: people (by team, then name), activities,
+/// saved letters and the matrix's version, in one statement.
+pub struct Matrix {
+    pub people: Vec<Person>,
+    pub activities: Vec<Activity>,
+    pub cells: HashMap<(Uuid, Uuid), Letter>,
+    pub version: i32,
 }
 
-pub async fn raci_version(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<i32> {
-    sqlx::query_scalar!(
-        "select raci_version from products where id = $1",
+pub async fn matrix(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Matrix> {
+    #[derive(serde::Deserialize)]
+    struct CellDocument {
+        activity_id: Uuid,
+        person_id: Uuid,
+        letter: Letter,
+    }
+    let row = sqlx::query!(
+        r#"select p.raci_version,
+                  coalesce((select json_agg(d.document order by array_position(array['dnum', 'metier', 'prestataire', 'autre'], d.team),
+                                                               d.name collate "fr-x-icu")
+                            from person_documents d where d.product_id = p.id), '[]')::text as "people!",
+                  coalesce((select json_agg(json_build_object('id', a.id, 'name', a.name) order by a.position, a.created_at)
+                            from raci_activities a where a.product_id = p.id), '[]')::text as "activities!",
+                  coalesce((select json_agg(json_build_object('activity_id', c.activity_id, 'person_id', c.person_id,
+                                                              'letter', c.letter))
+                            from raci_cells c join raci_activities a on a.id = c.activity_id
+                            where a.product_id = p.id), '[]')::text as "cells!"
+           from products p where p.id = $1"#,
         product_id
     )
     .fetch_one(db)
-    .await
+    .await?;
+    let cells: Vec<CellDocument> = crate::decode::json_text(&row.cells)?;
+    Ok(Matrix {
+        people: crate::decode::json_text(&row.people)?,
+        activities: crate::decode::json_text(&row.activities)?,
+        cells: cells
+            .into_iter()
+            .map(|c| ((c.activity_id, c.person_id), c.letter))
+            .collect(),
+        version: row.raci_version,
+    })
 }
 
 /// Replaces every cell of the product's matrix.

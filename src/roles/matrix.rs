@@ -46,18 +46,16 @@ struct PageState<'a> {
 async fn roles_page(
     state: &AppState,
     sheet: ProductSheet,
+    matrix: &db::Matrix,
     s: PageState<'_>,
 ) -> AppResult<RolesPage> {
-    let product_id = sheet.product.id;
-    let people = db::people(&state.db, product_id).await?;
-    let activities = db::activities(&state.db, product_id).await?;
-    let saved = db::cells(&state.db, product_id).await?;
+    let (people, activities, saved) = (&matrix.people, &matrix.activities, &matrix.cells);
     let accounts = db::linkable_accounts(&state.db).await?;
     let facts: Vec<_> = people.iter().map(Person::facts).collect();
     let rows_for_validation: Vec<(Uuid, String)> =
         activities.iter().map(|a| (a.id, a.name.clone())).collect();
     // Validation always describes what is saved: the matrix in place.
-    let report = validate(&rows_for_validation, &facts, &saved);
+    let report = validate(&rows_for_validation, &facts, saved);
     let issue_for_person = |p: &Person| {
         report
             .warnings
@@ -175,16 +173,14 @@ pub async fn index(
     State(state): State<AppState>,
     sheet: ProductSheet,
 ) -> AppResult<impl IntoResponse> {
-    let saved = db::cells(&state.db, sheet.product.id).await?;
-    let version = db::raci_version(&state.db, sheet.product.id)
-        .await?
-        .to_string();
+    let matrix = db::matrix(&state.db, sheet.product.id).await?;
     let page = roles_page(
         &state,
         sheet,
+        &matrix,
         PageState {
-            shown: Shown::Saved(&saved),
-            version,
+            shown: Shown::Saved(&matrix.cells),
+            version: matrix.version.to_string(),
             form_error: None,
             conflict: None,
         },
@@ -234,8 +230,8 @@ pub async fn save_matrix(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let product_id = sheet.product.id;
-    let people = db::people(&state.db, product_id).await?;
-    let activities = db::activities(&state.db, product_id).await?;
+    let saved = db::matrix(&state.db, product_id).await?;
+    let (people, activities, before) = (&saved.people, &saved.activities, &saved.cells);
     let form = MatrixForm::from_pairs(
         &pairs,
         &activities.iter().map(|a| a.id).collect::<Vec<_>>(),
@@ -252,6 +248,7 @@ pub async fn save_matrix(
             let page = roles_page(
                 &state,
                 sheet,
+                &saved,
                 PageState {
                     shown: Shown::Typed(&form.typed),
                     version: form.version.clone(),
@@ -263,25 +260,26 @@ pub async fn save_matrix(
             return render(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    let before = db::cells(&state.db, product_id).await?;
     let mut edit = sheet.begin(&state).await?;
     if let Err(Stale) = version::bump(edit.tx(), Counter::Raci(product_id), sent).await? {
         drop(edit);
-        let fresh = db::raci_version(&state.db, product_id).await?;
+        // Someone saved meanwhile: the page shows their matrix's version and checks.
+        let fresh = db::matrix(&state.db, product_id).await?;
         let conflict = Conflict::load(
             &state.db,
             Entity::Raci,
             product_id,
-            &matrix_fields(&activities, &people, &before),
-            &matrix_fields(&activities, &people, &cells),
+            &matrix_fields(activities, people, before),
+            &matrix_fields(activities, people, &cells),
         )
         .await?;
         let page = roles_page(
             &state,
             sheet,
+            &fresh,
             PageState {
                 shown: Shown::Typed(&form.typed),
-                version: fresh.to_string(),
+                version: fresh.version.to_string(),
                 form_error: None,
                 conflict: Some(conflict),
             },
@@ -291,8 +289,8 @@ pub async fn save_matrix(
     }
     db::replace_cells(edit.tx(), product_id, &cells).await?;
     let mut changes = vec![subject("Matrice", "RACI")];
-    for a in &activities {
-        for p in &people {
+    for a in activities {
+        for p in people {
             let (old, new) = (before.get(&(a.id, p.id)), cells.get(&(a.id, p.id)));
             if old != new {
                 changes.push(FieldChange {
@@ -315,9 +313,12 @@ pub async fn save_matrix(
 
 /// The matrix as CSV: one row per activity, one column per person.
 pub async fn export(State(state): State<AppState>, sheet: ProductSheet) -> AppResult<Response> {
-    let people = db::people(&state.db, sheet.product.id).await?;
-    let activities = db::activities(&state.db, sheet.product.id).await?;
-    let cells = db::cells(&state.db, sheet.product.id).await?;
+    let db::Matrix {
+        people,
+        activities,
+        cells,
+        ..
+    } = db::matrix(&state.db, sheet.product.id).await?;
     let mut writer = CsvWriter::new();
     let mut header = vec!["Activité".to_owned()];
     header.extend(
