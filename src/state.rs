@@ -23,6 +23,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Public link views and requests, counted in memory (see `roadmaps::traffic`).
     pub traffic: Arc<Traffic>,
+    /// The dashboard's rows between two changes (see `portfolio::cache`).
+    pub portfolio: Arc<crate::portfolio::cache::RowCache>,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -40,6 +42,7 @@ impl AppState {
             assets: format!("/static/{version}").into(),
             hasher: Hasher::new(),
             traffic: Arc::default(),
+            portfolio: Arc::default(),
         }
     }
 }

@@ -51,7 +51,7 @@ impl Hasher {
             let spawned = std::thread::Builder::new()
                 .name(format!("password-hash-{index}"))
                 .spawn(move || {
-                    // This thread's argon2 memory, allocated once and reused by every hash.
+                    // This thread's argon2 memory: allocated by its first hash, then reused.
                     let mut memory = model::HashMemory::new();
                     loop {
                         // The lock is held only to take the next job, never while hashing.

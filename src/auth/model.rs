@@ -133,8 +133,10 @@ pub struct HashMemory(Vec<Block>);
 const MAX_M_COST_KIB: u32 = 64 * 1024;
 
 impl HashMemory {
+    /// Empty until the first hash: a server that nobody logs in to does not hold 19 MiB per
+    /// hashing thread.
     pub fn new() -> Self {
-        Self(vec![Block::default(); Params::DEFAULT.block_count()])
+        Self(Vec::new())
     }
 
     fn blocks(&mut self, params: &Params) -> &mut [Block] {

@@ -1,5 +1,7 @@
 //! The dashboard's one query: every product with what its columns need.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -17,14 +19,15 @@ macro_rules! product_row {
     ($r:ident) => {
         Row {
             id: $r.id,
-            slug: $r.slug,
-            name: $r.name,
-            description: $r.description,
+            keys: crate::portfolio::model::SortKeys::of(&$r.name, &$r.direction),
+            slug: $r.slug.into(),
+            name: $r.name.into(),
+            description: $r.description.into(),
             direction_id: $r.direction_id,
-            direction: $r.direction,
+            direction: $r.direction.into(),
             typology: $r.typology,
             phase_id: $r.phase_id,
-            phase: $r.phase,
+            phase: $r.phase.into(),
             phase_position: $r.phase_position,
             phase_since: $r.phase_since,
             rgaa: $r.rgaa,
@@ -163,17 +166,38 @@ pub async fn expired_health(db: impl PgExecutor<'_>, today: NaiveDate) -> sqlx::
     .await
 }
 
-/// What changes whenever anything shown on the dashboard does. Every change to a product moves
-/// its health row's revision (see `store_health`); the sum, unlike the maximum, moves whatever
-/// order transactions commit in; a product deleted changes the count. One query.
-pub async fn change_stamp(db: impl PgExecutor<'_>) -> sqlx::Result<String> {
+/// What the dashboard's rows depend on, and the viewer's own products.
+pub struct Stamp {
+    /// Moves whenever anything shown on the dashboard does. Every change to a product moves its
+    /// health row's revision (see `store_health`); the sum, unlike the maximum, moves whatever
+    /// order transactions commit in; a product deleted changes the count.
+    pub stamp: String,
+    /// The products `viewer` is one of the people of, and whether they may edit each.
+    pub mine: HashMap<Uuid, bool>,
+}
+
+/// The portfolio's change stamp and `viewer`'s products: one statement.
+pub async fn change_stamp(db: impl PgExecutor<'_>, viewer: Uuid) -> sqlx::Result<Stamp> {
+    #[derive(serde::Deserialize)]
+    struct Membership {
+        product_id: Uuid,
+        editor: bool,
+    }
     let row = sqlx::query!(
         r#"select (select sum(revision)::bigint from product_health) as revision,
-                  (select count(*) from products) as "products!""#
+                  (select count(*) from products) as "products!",
+                  coalesce((select json_agg(json_build_object('product_id', m.product_id, 'editor', m.editor))
+                            from (select product_id, bool_or(can_edit) as editor from people
+                                  where user_id = $1 group by product_id) m), '[]')::text as "mine!""#,
+        viewer
     )
     .fetch_one(db)
     .await?;
-    Ok(format!("{:?} {}", row.revision, row.products))
+    let mine: Vec<Membership> = crate::decode::json_text(&row.mine)?;
+    Ok(Stamp {
+        stamp: format!("{:?} {}", row.revision, row.products),
+        mine: mine.into_iter().map(|m| (m.product_id, m.editor)).collect(),
+    })
 }
 
 /// Moves the revision of every product: for a change that shows on every page (a direction or

@@ -2,6 +2,7 @@
 //! phase, and a CSV export of exactly what is shown.
 
 pub mod attention;
+pub mod cache;
 pub mod db;
 pub mod export;
 pub mod health;
@@ -152,7 +153,7 @@ fn cells(
                             url: column.url(row),
                         },
                         None if *column == Column::Name => Cell::Link {
-                            text: row.name.clone(),
+                            text: row.name.to_string(),
                             url: column.url(row),
                         },
                         None => Cell::Text(column.text(row, today)),
@@ -235,7 +236,7 @@ async fn print(
         rows: all_rows,
         directions,
         phases,
-    } = View::load(&state, &viewer, &query).await?;
+    } = View::load(&state, &viewer, &query, None).await?;
     let tiles = attention::tiles(&all_rows, today);
     let Selection { rows, .. } = model::select(all_rows, &filters, today);
     Ok(PrintPage {
@@ -260,21 +261,46 @@ struct View {
 }
 
 impl View {
-    async fn load(state: &AppState, viewer: &Viewer, query: &DashboardQuery) -> AppResult<Self> {
+    /// `stamp`: the portfolio's change stamp, read before (None: read here).
+    async fn load(
+        state: &AppState,
+        viewer: &Viewer,
+        query: &DashboardQuery,
+        stamp: Option<db::Stamp>,
+    ) -> AppResult<Self> {
         let (directions, phases) = products::db::directions_and_phases(&state.db).await?;
         Ok(Self {
             filters: Filters::parse(query),
             today: today(),
-            rows: rows(state, viewer).await?,
+            rows: rows(state, viewer, stamp).await?,
             directions,
             phases,
         })
     }
 }
 
-/// Every product with its health (see `health`), the viewer's marked as theirs.
-pub async fn rows(state: &AppState, viewer: &Viewer) -> AppResult<Vec<model::Row>> {
-    Ok(health::rows(&state.db, Some(viewer.user.id), today()).await?)
+/// Every product with its health (see `health`), the viewer's marked as theirs. `stamp`: the
+/// portfolio's change stamp if the caller has read it already.
+pub async fn rows(
+    state: &AppState,
+    viewer: &Viewer,
+    stamp: Option<db::Stamp>,
+) -> AppResult<Vec<model::Row>> {
+    let db::Stamp { stamp, mine } = match stamp {
+        Some(stamp) => stamp,
+        None => db::change_stamp(&state.db, viewer.user.id).await?,
+    };
+    let all = state.portfolio.rows(&state.db, &stamp, today()).await?;
+    Ok(all
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            if let Some(&editor) = mine.get(&row.id) {
+                (row.mine, row.editor) = (true, editor);
+            }
+            row
+        })
+        .collect())
 }
 
 async fn index(
@@ -286,13 +312,13 @@ async fn index(
 ) -> AppResult<Response> {
     // The page follows from who looks, the view in the address, the day and the portfolio's
     // change stamp: a client holding it gets a 304 before any row is read.
-    let stamp = db::change_stamp(&state.db).await?;
+    let stamp = db::change_stamp(&state.db, viewer.user.id).await?;
     let etag = ETag::for_viewer(
         &viewer,
         &[
             uri.query().unwrap_or_default(),
             &today().to_string(),
-            &stamp,
+            &stamp.stamp,
         ],
     );
     if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
@@ -304,7 +330,7 @@ async fn index(
         rows: all_rows,
         directions,
         phases,
-    } = View::load(&state, &viewer, &query).await?;
+    } = View::load(&state, &viewer, &query, Some(stamp)).await?;
     let total_products = all_rows.iter().filter(|r| !r.archived).count();
     let tiles = attention::tiles(&all_rows, today);
     let Selection { rows, phase_counts } = model::select(all_rows, &filters, today);
@@ -456,7 +482,7 @@ async fn export(
 ) -> AppResult<Response> {
     let filters = Filters::parse(&query);
     let today = today();
-    let Selection { rows, .. } = model::select(rows(&state, &viewer).await?, &filters, today);
+    let Selection { rows, .. } = model::select(rows(&state, &viewer, None).await?, &filters, today);
     let (headers, lines) = export::table(&state.db, &rows, &filters.columns, today).await?;
     let name = format!("portefeuille-{}", today.format("%Y-%m-%d"));
     if uri.path().ends_with(".xlsx") {

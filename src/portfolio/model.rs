@@ -2,7 +2,7 @@
 //! order, the counts per phase, and the columns (shared by the page and the CSV export, so that
 //! the export has exactly the rows and columns shown). Later sections add their columns here.
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, sync::Arc};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Deserialize;
@@ -27,14 +27,15 @@ use super::{attention::ROADMAP_ENDING_DAYS, lists::ProductFilters};
 #[derive(Clone, Debug)]
 pub struct Row {
     pub id: Uuid,
-    pub slug: String,
-    pub name: String,
-    pub description: String,
+    // Shared text: the rows kept between requests (see `cache`) are copied for each viewer.
+    pub slug: Arc<str>,
+    pub name: Arc<str>,
+    pub description: Arc<str>,
     pub direction_id: Uuid,
-    pub direction: String,
+    pub direction: Arc<str>,
     pub typology: Typology,
     pub phase_id: Uuid,
-    pub phase: String,
+    pub phase: Arc<str>,
     pub phase_position: i32,
     pub phase_since: NaiveDate,
     pub rgaa: Rgaa,
@@ -61,6 +62,23 @@ pub struct Row {
     pub mine: bool,
     /// The viewer is one of the product's people who may edit it (administrators edit all).
     pub editor: bool,
+    /// The name and the direction folded for sorting, once per row rather than per request.
+    pub keys: Arc<SortKeys>,
+}
+
+#[derive(Debug)]
+pub struct SortKeys {
+    pub name: FrenchKey,
+    pub direction: FrenchKey,
+}
+
+impl SortKeys {
+    pub fn of(name: &str, direction: &str) -> Arc<Self> {
+        Arc::new(Self {
+            name: french_key(name),
+            direction: french_key(direction),
+        })
+    }
 }
 
 /// Where the product's roadmap stands today.
@@ -488,10 +506,10 @@ impl Column {
             return health.text();
         }
         match self {
-            Self::Name => row.name.clone(),
-            Self::Direction => row.direction.clone(),
+            Self::Name => row.name.to_string(),
+            Self::Direction => row.direction.to_string(),
             Self::Typology => row.typology.label().into(),
-            Self::Phase => row.phase.clone(),
+            Self::Phase => row.phase.to_string(),
             Self::DaysInPhase => row.days_in_phase(today).to_string(),
             _ => filters::date_short(filters::paris_day(row.updated_at)),
         }
@@ -839,15 +857,14 @@ pub fn select(rows: Vec<Row>, filters: &Filters, today: NaiveDate) -> Selection 
     if !phases.is_empty() {
         kept.retain(|r| phases.contains(&r.phase_id));
     }
-    // Names and directions folded once per row, not once per comparison.
-    let mut keyed: Vec<(FrenchKey, FrenchKey, Row)> = kept
-        .into_iter()
-        .map(|r| (french_key(&r.name), french_key(&r.direction), r))
-        .collect();
-    keyed.sort_by(|(a_name, a_direction, a), (b_name, b_direction, b)| {
+    // Sorted by position, then each row moved once: rows are large, and a sort moves its
+    // elements many times.
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&kept[i], &kept[j]);
         let primary = match filters.sort {
-            Column::Name => a_name.cmp(b_name),
-            Column::Direction => a_direction.cmp(b_direction),
+            Column::Name => a.keys.name.cmp(&b.keys.name),
+            Column::Direction => a.keys.direction.cmp(&b.keys.direction),
             other => other.compare(a, b),
         };
         let primary = if filters.descending {
@@ -855,10 +872,11 @@ pub fn select(rows: Vec<Row>, filters: &Filters, today: NaiveDate) -> Selection 
         } else {
             primary
         };
-        primary.then_with(|| a_name.cmp(b_name))
+        primary.then_with(|| a.keys.name.cmp(&b.keys.name))
     });
+    let mut slots: Vec<Option<Row>> = kept.into_iter().map(Some).collect();
     Selection {
-        rows: keyed.into_iter().map(|(_, _, row)| row).collect(),
+        rows: order.into_iter().filter_map(|i| slots[i].take()).collect(),
         phase_counts,
     }
 }
@@ -871,9 +889,10 @@ mod tests {
     fn row(name: &str, phase: (Uuid, i32), direction: Uuid, since: (i32, u32, u32)) -> Row {
         Row {
             id: Uuid::new_v4(),
-            slug: crate::products::model::slugify(name),
+            keys: SortKeys::of(name, "Santé"),
+            slug: crate::products::model::slugify(name).into(),
             name: name.into(),
-            description: String::new(),
+            description: "".into(),
             direction_id: direction,
             direction: "Santé".into(),
             typology: Typology::Dossiers,
@@ -922,11 +941,7 @@ mod tests {
         };
         let selection = select(rows.clone(), &filters, today());
         assert_eq!(
-            selection
-                .rows
-                .iter()
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>(),
+            selection.rows.iter().map(|r| &*r.name).collect::<Vec<_>>(),
             ["Bilan"]
         );
         // Counts ignore the phase filter, so that each phase's count is what clicking it shows.
@@ -940,7 +955,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            select(rows.clone(), &search, today()).rows[0].name,
+            &*select(rows.clone(), &search, today()).rows[0].name,
             "Démarches Aides"
         );
         let archives = Filters {
@@ -954,6 +969,7 @@ mod tests {
     fn every_column_sorts_both_ways() {
         let mut b = row("B", (Uuid::new_v4(), 4), Uuid::new_v4(), (2025, 1, 1));
         b.direction = "Travail".into();
+        b.keys = SortKeys::of("B", "Travail");
         b.typology = Typology::Statistiques;
         b.rgaa = Rgaa::Total;
         b.updated_at = Utc::now() - chrono::Duration::days(1);
@@ -973,7 +989,7 @@ mod tests {
             select(rows.clone(), f, today())
                 .rows
                 .iter()
-                .map(|r| r.name.clone())
+                .map(|r| r.name.to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -1072,7 +1088,7 @@ mod tests {
             )
             .rows
             .into_iter()
-            .map(|r| r.name)
+            .map(|r| r.name.to_string())
             .collect::<Vec<_>>()
         };
         assert_eq!(names("vision=incomplete&vision=a-revoir"), ["Due", "Short"]);

@@ -262,8 +262,8 @@ pub fn chart_row(
         .find(|r| r.window.last_day() >= today && r.high_risks > 0)
         .map(|r| format!("{}#risques", url(r)));
     ChartRow {
-        slug: product.slug.clone(),
-        name: product.name.clone(),
+        slug: product.slug.to_string(),
+        name: product.name.to_string(),
         state,
         state_kind,
         high_risks,
@@ -322,7 +322,7 @@ pub async fn timeline(
         rows: all_rows,
         directions,
         phases,
-    } = super::View::load(&state, &viewer, &query).await?;
+    } = super::View::load(&state, &viewer, &query, None).await?;
     let selection = select(all_rows, &filters, today).rows;
     let (shown, pagination) = Pagination::cut(selection, filters.page, |page: Page| {
         format!(

@@ -567,7 +567,7 @@ pub fn names_where(
     let mut names: Vec<String> = truth
         .iter()
         .filter(|r| keep(r))
-        .map(|r| r.name.clone())
+        .map(|r| r.name.to_string())
         .collect();
     names.sort();
     names

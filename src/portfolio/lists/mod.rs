@@ -39,7 +39,7 @@ use crate::{
     },
 };
 
-use super::{HeaderCell, export, health, model::Row};
+use super::{HeaderCell, export, model::Row};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum List {
@@ -268,7 +268,7 @@ pub struct Item {
 /// The product cell every list starts with.
 pub fn product_cell(row: &Row) -> Value {
     Value::Link {
-        text: row.name.clone(),
+        text: row.name.to_string(),
         url: format!("/produits/{}", row.slug),
     }
 }
@@ -430,7 +430,7 @@ async fn items(
     filters: &ListFilters,
     today: NaiveDate,
 ) -> AppResult<Vec<Item>> {
-    let mut rows = health::rows(&state.db, Some(viewer.user.id), today).await?;
+    let mut rows = super::rows(state, viewer, None).await?;
     if viewer.user.role.is_admin() {
         rows.iter_mut().for_each(|r| r.editor = true);
     }
