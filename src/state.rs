@@ -25,6 +25,8 @@ pub struct AppState {
     pub traffic: Arc<Traffic>,
     /// The dashboard's rows between two changes (see `portfolio::cache`).
     pub portfolio: Arc<crate::portfolio::cache::RowCache>,
+    /// The product sheets' sections between two changes (see `web::memo`).
+    pub sheets: Arc<crate::web::memo::ByRevision<crate::products::views::Sections>>,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -43,6 +45,7 @@ impl AppState {
             hasher: Hasher::new(),
             traffic: Arc::default(),
             portfolio: Arc::default(),
+            sheets: Arc::default(),
         }
     }
 }

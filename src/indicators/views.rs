@@ -14,6 +14,7 @@ use super::{
 };
 
 /// One indicator in a list: the sheet, the index page.
+#[derive(Clone)]
 pub struct IndicatorSummary {
     pub id: String,
     pub name: String,

@@ -1,10 +1,13 @@
 //! The product list and the product sheet.
 
+use std::sync::Arc;
+
 use axum::{
     extract::State,
     http::HeaderMap,
     response::{IntoResponse, Response},
 };
+use uuid::Uuid;
 
 use crate::{
     auth::{Viewer, model::Role},
@@ -62,12 +65,13 @@ pub async fn show(
     if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
         return Ok(not_modified);
     }
-    let vision = crate::vision::section::summary(&state, sheet.product.id).await?;
-    let (objectives, indicators) =
-        crate::indicators::db::objectives_and_indicators(&state.db, sheet.product.id, None).await?;
-    let objective_count = objectives.len();
-    let roadmap = crate::roadmaps::section::summary(&state, sheet.product.id).await?;
-    let roles = crate::roles::section::summary(&state, sheet.product.id).await?;
+    let Sections {
+        vision,
+        indicators,
+        objective_count,
+        roadmap,
+        roles,
+    } = (*sections(&state, product.id, product.revision).await?).clone();
 
     let p = sheet.product;
     let input = &p.input;
@@ -117,15 +121,39 @@ pub async fn show(
             .collect(),
         members: p.member_names,
         vision,
-        indicators: indicators
-            .iter()
-            .map(|i| crate::indicators::views::IndicatorSummary::new(i, today()))
-            .collect(),
+        indicators,
         objective_count,
         roadmap,
         roles,
     };
     Ok(ETag::attach_to(etag.as_ref(), page.into_response()))
+}
+
+/// The sheet's sections for this revision of the product, today: read (four statements) only
+/// when the product changed since the last view on this instance, or the day did.
+async fn sections(state: &AppState, product: Uuid, revision: i64) -> AppResult<Arc<Sections>> {
+    if let Some(kept) = state.sheets.get(product, revision, today()) {
+        return Ok(kept);
+    }
+    let vision = crate::vision::section::summary(state, product).await?;
+    let (objectives, indicators) =
+        crate::indicators::db::objectives_and_indicators(&state.db, product, None).await?;
+    let sections = Arc::new(Sections {
+        vision,
+        indicators: indicators
+            .iter()
+            .map(|i| crate::indicators::views::IndicatorSummary::new(i, today()))
+            .collect(),
+        objective_count: objectives.len(),
+        roadmap: crate::roadmaps::section::summary(state, product).await?,
+        roles: crate::roles::section::summary(state, product).await?,
+    });
+    // Kept under the revision read with the product, before the sections: if a change came in
+    // between, the next view reads a newer revision and reads the sections again.
+    state
+        .sheets
+        .put(product, revision, today(), Arc::clone(&sections));
+    Ok(sections)
 }
 
 pub fn compliance_badges(input: &ProductInput) -> Vec<Badge> {

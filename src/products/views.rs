@@ -72,6 +72,17 @@ pub struct SheetPage {
     pub roles: crate::roles::views::RolesSummary,
 }
 
+/// The sheet's sections, as read and computed for one revision of the product on one day (kept
+/// between requests, see `web::memo`).
+#[derive(Clone)]
+pub struct Sections {
+    pub vision: crate::vision::views::VisionSummary,
+    pub indicators: Vec<crate::indicators::views::IndicatorSummary>,
+    pub objective_count: usize,
+    pub roadmap: Option<crate::roadmaps::views::RoadmapView>,
+    pub roles: crate::roles::views::RolesSummary,
+}
+
 #[derive(Template)]
 #[template(path = "products/phase.html")]
 pub struct PhasePage {

@@ -19,6 +19,7 @@ use super::{
     },
 };
 
+#[derive(Clone)]
 pub struct InitiativeRow {
     pub id: String,
     pub title: String,
@@ -31,6 +32,7 @@ pub struct InitiativeRow {
     pub milestone: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct RiskRow {
     pub id: String,
     pub kind: &'static str,
@@ -43,11 +45,13 @@ pub struct RiskRow {
     pub high_open: bool,
 }
 
+#[derive(Clone)]
 pub struct CalendarColumn {
     pub label: String,
     pub current: bool,
 }
 
+#[derive(Clone)]
 pub struct CalendarRow {
     pub title: String,
     pub status: &'static str,
@@ -61,12 +65,14 @@ pub struct CalendarRow {
     pub dates: String,
 }
 
+#[derive(Clone)]
 pub struct HorizonGroup {
     pub label: &'static str,
     pub items: Vec<String>,
 }
 
 /// Everything the roadmap's four parts show, for the team and the public alike.
+#[derive(Clone)]
 pub struct RoadmapView {
     pub id: String,
     pub window: String,

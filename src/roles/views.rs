@@ -100,6 +100,7 @@ pub struct ActivityFormPage {
 }
 
 /// The product sheet's roles section.
+#[derive(Clone)]
 pub struct RolesSummary {
     pub business_owner: Option<String>,
     pub product_owner: Option<String>,

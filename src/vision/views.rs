@@ -40,6 +40,7 @@ pub struct VisionFormPage {
 }
 
 /// The vision section of the product sheet.
+#[derive(Clone)]
 pub struct VisionSummary {
     pub statement: String,
     /// (label, text) of the five elements.

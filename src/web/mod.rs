@@ -11,6 +11,7 @@ pub mod filters;
 pub mod flash;
 pub mod form;
 pub mod layout;
+pub mod memo;
 pub mod pagination;
 pub mod security;
 pub mod version;
