@@ -27,6 +27,8 @@ pub struct AppState {
     pub portfolio: Arc<crate::portfolio::cache::RowCache>,
     /// The product sheets' sections between two changes (see `web::memo`).
     pub sheets: Arc<crate::web::memo::ByRevision<crate::products::views::Sections>>,
+    /// Share pages as last rendered, by validator (see `web::memo::Rendered`).
+    pub shared_pages: Arc<crate::web::memo::Rendered>,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -46,6 +48,7 @@ impl AppState {
             traffic: Arc::default(),
             portfolio: Arc::default(),
             sheets: Arc::default(),
+            shared_pages: Arc::default(),
         }
     }
 }

@@ -545,13 +545,22 @@ async fn viewing_a_public_link_writes_nothing_and_its_views_reach_the_database_a
     assert!(queries <= 6, "{queries} statements for the roadmap page");
     count_writes(&app.db).await;
     let mut visitor = app.client();
+    let mut seen = Vec::new();
     for _ in 0..5 {
-        // The public page, with the vision, the indicators and the roadmap: two statements.
+        // The public page, with the vision, the indicators and the roadmap: two statements,
+        // then one (the link) while the product does not change: the page rendered for this
+        // version is sent again.
         let (page, queries) = count_queries(visitor.get(&format!("/r/{token}"))).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text("main").contains("Une étape de plus"));
         assert!(queries <= 2, "{queries} statements for a public view");
+        seen.push((queries, page.body));
     }
+    assert!(
+        seen[1..]
+            .iter()
+            .all(|(queries, body)| *queries == 1 && *body == seen[0].1)
+    );
     let list = pm.get(&url).await;
     assert_eq!(written(&app.db).await, 0, "reads wrote rows");
     assert_eq!(list.texts("#liens tbody tr td:nth-child(6)"), ["5"]);

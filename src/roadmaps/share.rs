@@ -1,9 +1,10 @@
 //! Share links (created, renewed, revoked by editors) and the public read-only page they open.
 
 use axum::{
+    body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Redirect, Response},
 };
 use chrono::{Duration, Utc};
 use rand::RngCore;
@@ -381,6 +382,10 @@ pub async fn public(
     if etag.matches(&headers) {
         return Ok(public_headers(etag.not_modified()));
     }
+    // Rendered before for this validator (by anyone: the page is the same for every visitor).
+    if let Some(page) = state.shared_pages.get(&etag) {
+        return Ok(public_headers(etag.attach(Html(page).into_response())));
+    }
     let shared = db::shared(&state.db, product_id, &content).await?;
     let all: Vec<Roadmap> = shared.roadmaps.iter().map(|p| p.roadmap.clone()).collect();
     let chosen = match roadmap_id {
@@ -406,5 +411,7 @@ pub async fn public(
         roadmap,
         view_base: format!("/r/{token}"),
     };
-    Ok(public_headers(etag.attach(page.into_response())))
+    let page = Bytes::from(askama::Template::render(&page)?);
+    state.shared_pages.put(etag.clone(), page.clone());
+    Ok(public_headers(etag.attach(Html(page).into_response())))
 }

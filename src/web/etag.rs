@@ -9,7 +9,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 /// A weak validator: the same page in meaning (compression may change its bytes).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ETag(String);
 
 /// Stored by the browser but checked with the server before each use.

@@ -1,5 +1,6 @@
 //! What a page computed for a product, kept in memory for the next request while the product's
-//! revision and the day stay the same.
+//! revision and the day stay the same; and pages kept whole under a validator that names
+//! everything they show.
 //!
 //! Every write to a product moves its revision in the write's transaction (see
 //! `portfolio::db::store_health`), and each request reads the revision with the product, so a
@@ -11,8 +12,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use axum::body::Bytes;
 use chrono::NaiveDate;
 use uuid::Uuid;
+
+use super::etag::ETag;
 
 const CAPACITY: usize = 512;
 
@@ -49,6 +53,33 @@ impl<V> ByRevision<V> {
             map.clear();
         }
         map.insert(product, (revision, day, value));
+    }
+}
+
+/// Rendered pages by their validator: a page whose `ETag` is computed from everything it shows
+/// (the share page: the link, its settings, the product's revision, the day, the static files)
+/// is the same bytes for the same validator, whoever asks.
+#[derive(Default)]
+pub struct Rendered(Mutex<HashMap<ETag, Bytes>>);
+
+impl Rendered {
+    pub fn get(&self, etag: &ETag) -> Option<Bytes> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(etag).cloned()
+    }
+
+    pub fn put(&self, etag: ETag, page: Bytes) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.len() >= CAPACITY {
+            map.clear();
+        }
+        map.insert(etag, page);
     }
 }
 
