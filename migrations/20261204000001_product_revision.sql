@@ -3,4 +3,3 @@
 -- validator (`ETag`) instead of counting audit events on every view.
 create sequence product_revisions;
 alter table product_health add column revision bigint not null default nextval('product_revisions');
-create index product_health_revision_idx on product_health (revision);

@@ -918,3 +918,38 @@ async fn the_sheet_answers_not_modified_until_something_on_the_product_changes(d
     assert_ne!(after.text("main"), first.text("main"));
     assert_ne!(after.header("etag"), Some(etag.as_str()));
 }
+
+/// An administrator who makes a member a reader changes who may edit the sheet: a browser
+/// holding the sheet gets the new list, not a `304`.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_member_made_reader_by_the_administration_leaves_the_sheet_at_once(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let (member, name): (Uuid, String) = sqlx::query_as(
+        "select u.id, u.display_name from people m join users u on u.id = m.user_id
+         join products p on p.id = m.product_id where p.slug = 'aide-au-repit' and m.can_edit limit 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let sheet = "/produits/aide-au-repit";
+    let editors = |page: &common::Page| {
+        page.texts("main p")
+            .into_iter()
+            .find(|p| p.starts_with("Peuvent modifier cette fiche"))
+            .unwrap_or_default()
+    };
+    let first = admin.get(sheet).await;
+    assert!(editors(&first).contains(&name));
+    let etag = first.header("etag").unwrap().to_owned();
+
+    let accounts = admin.get("/admin/utilisateurs").await;
+    let form = format!("form[action='/admin/utilisateurs/{member}/role']");
+    let changed = admin.submit(&accounts, &form, &[("role", "reader")]).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+
+    let after = admin.revalidate(sheet, &etag).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(!editors(&after).contains(&name), "{}", editors(&after));
+}

@@ -247,7 +247,11 @@ pub async fn set_role(db: impl PgExecutor<'_>, id: Uuid, role: Role) -> sqlx::Re
     let done = sqlx::query_scalar!(
         "with changed as (update users set role = $2, updated_at = now() where id = $1 returning id, role),
               withdrawn as (update people set can_edit = false, updated_at = now()
-                            where user_id in (select id from changed where role = 'reader') and can_edit)
+                            where user_id in (select id from changed where role = 'reader') and can_edit
+                            returning product_id),
+              -- The product's members show on its pages: their revision moves.
+              moved as (update product_health set revision = nextval('product_revisions')
+                        where product_id in (select product_id from withdrawn))
          select id from changed",
         id,
         role.code()
@@ -263,7 +267,11 @@ pub async fn set_active(db: impl PgExecutor<'_>, id: Uuid, active: bool) -> sqlx
     let done = sqlx::query_scalar!(
         "with changed as (update users set active = $2, updated_at = now() where id = $1 returning id, active),
               withdrawn as (update people set can_edit = false, updated_at = now()
-                            where user_id in (select id from changed where not active) and can_edit)
+                            where user_id in (select id from changed where not active) and can_edit
+                            returning product_id),
+              -- The product's members show on its pages: their revision moves.
+              moved as (update product_health set revision = nextval('product_revisions')
+                        where product_id in (select product_id from withdrawn))
          select id from changed",
         id,
         active

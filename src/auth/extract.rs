@@ -88,11 +88,11 @@ pub async fn current_user(session: &Session, state: &AppState) -> AppResult<Opti
     };
     let fresh = Utc::now().timestamp() - auth.since < ABSOLUTE_LIFETIME.num_seconds();
     let user = if fresh {
-        // The store read the account with the session (null: no longer active); a session
-        // signed in during this very request has not been read back yet.
+        // The store read the account with the session. Otherwise — no longer active (null), or
+        // a session signed in during this very request — ask.
         let loaded: Option<Option<User>> = session.get(ACCOUNT_KEY).await.map_err(session_error)?;
         match loaded {
-            Some(account) if account.as_ref().is_none_or(|u| u.id == auth.user_id) => account,
+            Some(Some(account)) if account.id == auth.user_id => Some(account),
             _ => db::find_active_user(&state.db, auth.user_id).await?,
         }
     } else {

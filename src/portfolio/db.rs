@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::{
@@ -129,6 +129,20 @@ pub async fn stored_rows(
         .collect()
 }
 
+/// Locks the stored health of these products (all when None), in product order, until the
+/// end of the transaction: a change computes its product's health only once any other change
+/// to it has committed, so the later one stores a health that includes both.
+pub async fn lock_health(conn: &mut PgConnection, only: Option<&[Uuid]>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select product_id from product_health
+         where $1::uuid[] is null or product_id = any($1) order by product_id for update",
+        only
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(())
+}
+
 /// Stores the health of these products, valid until the day after `today`.
 pub async fn store_health(
     db: impl PgExecutor<'_>,
@@ -203,8 +217,12 @@ pub async fn change_stamp(db: impl PgExecutor<'_>, viewer: Uuid) -> sqlx::Result
 /// Moves the revision of every product: for a change that shows on every page (a direction or
 /// phase renamed).
 pub async fn touch_all(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query!("update product_health set revision = nextval('product_revisions')")
-        .execute(db)
-        .await?;
+    // Rows locked in product order, as `lock_health` does: two such writes never deadlock.
+    sqlx::query!(
+        "update product_health set revision = nextval('product_revisions')
+         where product_id in (select product_id from product_health order by product_id for update)"
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }

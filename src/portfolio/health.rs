@@ -105,6 +105,7 @@ pub async fn refresh(
     only: Option<&[Uuid]>,
     today: NaiveDate,
 ) -> sqlx::Result<()> {
+    db::lock_health(&mut *conn, only).await?;
     let rows = compute(&mut *conn, only, today).await?;
     let healths: Vec<(Uuid, Health)> = rows.iter().map(|r| (r.id, Health::of(r))).collect();
     db::store_health(&mut *conn, &healths, today).await

@@ -132,7 +132,8 @@ pub async fn show(
 /// The sheet's sections for this revision of the product, today: read (four statements) only
 /// when the product changed since the last view on this instance, or the day did.
 async fn sections(state: &AppState, product: Uuid, revision: i64) -> AppResult<Arc<Sections>> {
-    if let Some(kept) = state.sheets.get(product, revision, today()) {
+    let day = today();
+    if let Some(kept) = state.sheets.get(product, revision, day) {
         return Ok(kept);
     }
     let vision = crate::vision::section::summary(state, product).await?;
@@ -152,7 +153,7 @@ async fn sections(state: &AppState, product: Uuid, revision: i64) -> AppResult<A
     // between, the next view reads a newer revision and reads the sections again.
     state
         .sheets
-        .put(product, revision, today(), Arc::clone(&sections));
+        .put(product, revision, day, Arc::clone(&sections));
     Ok(sections)
 }
 
