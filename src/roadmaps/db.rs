@@ -29,8 +29,34 @@ pub fn window(start: NaiveDate, end: NaiveDate) -> Window {
     Window::new(start, end).unwrap_or(Window { start, end })
 }
 
+/// A roadmap's own columns, as queries and `roadmap_documents` give them.
+#[derive(serde::Deserialize)]
+struct RoadmapColumns {
+    id: Uuid,
+    product_id: Uuid,
+    start_month: NaiveDate,
+    end_month: NaiveDate,
+    margin: i32,
+    version: i32,
+    priorities: Vec<Uuid>,
+}
+
+impl From<RoadmapColumns> for Roadmap {
+    fn from(r: RoadmapColumns) -> Self {
+        Roadmap {
+            id: r.id,
+            product_id: r.product_id,
+            window: window(r.start_month, r.end_month),
+            margin: r.margin,
+            version: r.version,
+            priorities: r.priorities,
+        }
+    }
+}
+
 pub async fn roadmaps(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result<Vec<Roadmap>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        RoadmapColumns,
         r#"select r.id, r.product_id, r.start_month, r.end_month, r.margin, r.version,
                   coalesce(array(select o.objective_id from roadmap_objectives o where o.roadmap_id = r.id order by o.position),
                            '{}') as "priorities!"
@@ -39,17 +65,7 @@ pub async fn roadmaps(db: impl PgExecutor<'_>, product_id: Uuid) -> sqlx::Result
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Roadmap {
-            id: r.id,
-            product_id: r.product_id,
-            window: window(r.start_month, r.end_month),
-            margin: r.margin,
-            version: r.version,
-            priorities: r.priorities,
-        })
-        .collect())
+    Ok(rows.into_iter().map(Roadmap::from).collect())
 }
 
 /// A roadmap with its initiatives and risks.
@@ -62,13 +78,8 @@ pub struct Planned {
 /// A roadmap as `roadmap_documents` holds it.
 #[derive(serde::Deserialize)]
 struct RoadmapDocument {
-    id: Uuid,
-    product_id: Uuid,
-    start_month: NaiveDate,
-    end_month: NaiveDate,
-    margin: i32,
-    version: i32,
-    priorities: Vec<Uuid>,
+    #[serde(flatten)]
+    roadmap: RoadmapColumns,
     initiatives: Vec<Initiative>,
     risks: Vec<Risk>,
 }
@@ -76,14 +87,7 @@ struct RoadmapDocument {
 impl From<RoadmapDocument> for Planned {
     fn from(r: RoadmapDocument) -> Self {
         Planned {
-            roadmap: Roadmap {
-                id: r.id,
-                product_id: r.product_id,
-                window: window(r.start_month, r.end_month),
-                margin: r.margin,
-                version: r.version,
-                priorities: r.priorities,
-            },
+            roadmap: r.roadmap.into(),
             initiatives: r.initiatives,
             risks: r.risks,
         }
