@@ -27,8 +27,9 @@ pub struct AppState {
     pub portfolio: Arc<crate::portfolio::cache::RowCache>,
     /// The product sheets' sections between two changes (see `web::memo`).
     pub sheets: Arc<crate::web::memo::ByRevision<crate::products::views::Sections>>,
-    /// Share pages as last rendered, by validator (see `web::memo::Rendered`).
-    pub shared_pages: Arc<crate::web::memo::Rendered>,
+    /// Pages as last rendered, by validator: the share page, the sheet and the dashboard (see
+    /// `web::memo::Rendered`).
+    pub pages: Arc<crate::web::memo::Rendered>,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -48,7 +49,7 @@ impl AppState {
             traffic: Arc::default(),
             portfolio: Arc::default(),
             sheets: Arc::default(),
-            shared_pages: Arc::default(),
+            pages: Arc::default(),
         }
     }
 }

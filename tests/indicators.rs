@@ -621,15 +621,17 @@ async fn the_dashboard_counts_indicator_statuses_with_constant_queries(db: PgPoo
     let sheet = pm.get(&format!("/produits/{late}")).await;
     assert!(sheet.text("#indicateurs").contains("En retard"));
 
+    // Each measured once the rows are read (by the view before it) and before that view of
+    // the page was kept whole (see web::memo::Rendered).
     pm.get("/").await;
-    let (_, few) = count_queries(pm.get("/")).await;
+    let (_, few) = count_queries(pm.get("/?tri=indicateurs")).await;
     for i in 0..20 {
         let slug = create_product(&mut pm, &app.db, &format!("Produit {i}")).await;
         let url = satisfaction(&mut pm, &slug, "").await;
         measure(&mut pm, &url, &days_ago(3), "7").await;
     }
     pm.get("/").await;
-    let (_, many) = count_queries(pm.get("/")).await;
+    let (_, many) = count_queries(pm.get("/?tri=indicateurs")).await;
     assert_eq!(few, many);
 }
 

@@ -177,11 +177,11 @@ async fn the_dashboard_runs_as_many_queries_for_1000_products_as_for_10(db: PgPo
     // A first visit, so that every measured visit finds the session in the same state.
     client.get("/produits").await;
     seed(&app.db, 10).await;
-    // The first view after a change reads every row; the next ones only the change stamp
-    // (see portfolio::cache). Both are measured, at both sizes.
+    // The first view after a change reads every row; the next views of other pages of the
+    // portfolio read no row again (see portfolio::cache). Both are measured, at both sizes.
     let (small, small_count) = count_queries(client.get("/")).await;
     assert_eq!(small.texts("#portefeuille tbody tr").len(), 10);
-    let (again, small_again) = count_queries(client.get("/")).await;
+    let (again, small_again) = count_queries(client.get("/?page=tout")).await;
     assert_eq!(again.texts("#portefeuille tbody tr").len(), 10);
 
     sqlx::query("delete from visions")
@@ -999,6 +999,16 @@ async fn an_instance_shows_at_once_what_another_instance_saved(db: PgPool) {
     let before = reader.get("/?page=tout").await;
     assert!(before.text("#portefeuille").contains("Aide au Répit"));
     assert_eq!(reader.get("/?page=tout").await.body, before.body);
+    // The sheet too, shown twice: its sections and then the whole page are kept in memory.
+    for _ in 0..2 {
+        assert!(
+            reader
+                .get("/produits/aide-au-repit")
+                .await
+                .text("h1")
+                .contains("Aide au Répit")
+        );
+    }
 
     let form = admin.get("/produits/aide-au-repit/modifier").await;
     let renamed = [("name", "Répit des aidants")];
@@ -1008,4 +1018,106 @@ async fn an_instance_shows_at_once_what_another_instance_saved(db: PgPool) {
     let after = reader.get("/?page=tout").await;
     assert!(after.text("#portefeuille").contains("Répit des aidants"));
     assert!(!after.text("#portefeuille").contains("Aide au Répit"));
+    let sheet = reader.get("/produits/aide-au-repit").await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    assert!(sheet.text("h1").contains("Répit des aidants"));
+}
+
+/// A dashboard seen again, unchanged, is sent as rendered the first time after reading only the
+/// session and the change stamp; the next change shows at once.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_dashboard_seen_again_is_sent_as_rendered_until_something_changes(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut reader, _) = app.signed_in(Role::Reader).await;
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let (first, _) = count_queries(reader.get("/?page=tout")).await;
+    let (again, queries) = count_queries(reader.get("/?page=tout")).await;
+    assert_eq!(again.body, first.body);
+    assert_eq!(queries, 2, "the session and the change stamp");
+    // Another view, or another viewer, is rendered on its own.
+    let sorted = reader.get("/?page=tout&tri=phase").await;
+    assert_ne!(sorted.body, first.body);
+    let theirs = admin.get("/?page=tout").await;
+    assert_ne!(theirs.body, first.body, "the header names who is signed in");
+
+    let form = admin.get("/produits/aide-au-repit/modifier").await;
+    let saved = admin
+        .submit(&form, "main form", &[("name", "Répit des aidants")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let (after, queries) = count_queries(reader.get("/?page=tout")).await;
+    assert!(after.text("#portefeuille").contains("Répit des aidants"));
+    assert!(queries > 2, "rendered again: {queries} queries");
+}
+
+/// Two people, on two instances, add an indicator to the same product at the same moment: the
+/// health stored after both counts both (each change computes its product's health once the
+/// other has committed), as the health recomputed from scratch does.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn two_concurrent_changes_to_one_product_leave_a_health_that_counts_both(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let (one, other) = (TestApp::new(db.clone()), TestApp::new(db.clone()));
+    let (mut first, _) = one.signed_in(Role::Admin).await;
+    let (mut second, _) = other.signed_in(Role::Admin).await;
+    let today = boussole::web::filters::today();
+    let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
+    let (baseline, target) = (day(-30), day(200));
+    let count = || async {
+        sqlx::query_scalar::<_, serde_json::Value>(
+            "select h.health from product_health h join products p on p.id = h.product_id
+             where p.slug = 'aide-au-repit'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap()
+    };
+    let before = count().await;
+    for round in 0..5 {
+        let url = "/produits/aide-au-repit/indicateurs/nouveau";
+        let (a, b) = (first.get(url).await, second.get(url).await);
+        let names = (format!("Visites A{round}"), format!("Visites B{round}"));
+        let (one_changes, other_changes) = (
+            indicator_fields(&names.0, &baseline, &target),
+            indicator_fields(&names.1, &baseline, &target),
+        );
+        let (saved_a, saved_b) = tokio::join!(
+            first.submit(&a, "main form", &one_changes),
+            second.submit(&b, "main form", &other_changes)
+        );
+        assert_eq!(
+            saved_a.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            saved_a.text("main")
+        );
+        assert_eq!(
+            saved_b.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            saved_b.text("main")
+        );
+    }
+    assert_ne!(count().await, before);
+    assert_health_is_fresh(&db, today, "after concurrent changes").await;
+}
+
+/// What the new indicator form is filled with, named `name`.
+fn indicator_fields<'a>(
+    name: &'a str,
+    baseline: &'a str,
+    target: &'a str,
+) -> [(&'a str, &'a str); 10] {
+    [
+        ("name", name),
+        ("kind", "impact"),
+        ("unit", "visites"),
+        ("direction", "hausse"),
+        ("baseline_value", "10"),
+        ("baseline_date", baseline),
+        ("target_value", "20"),
+        ("target_date", target),
+        ("frequency", "mensuelle"),
+        ("source", "matomo"),
+    ]
 }

@@ -530,14 +530,16 @@ async fn only_members_write_and_the_dashboard_shows_raci_with_constant_queries(d
         .texts("#portefeuille tbody tr th");
     assert_eq!(filtered, ["Bancal", "Vide"]);
 
+    // Each measured once the rows are read (by the view before it) and before that view of
+    // the page was kept whole (see web::memo::Rendered).
     pm.get("/").await;
-    let (_, few) = count_queries(pm.get("/")).await;
+    let (_, few) = count_queries(pm.get("/?tri=raci")).await;
     for i in 0..10 {
         let slug = create_product(&mut pm, &app.db, &format!("Produit {i}")).await;
         person(&mut pm, &slug, "Quelqu’un", "dnum", "", "50").await;
     }
     pm.get("/").await;
-    let (_, many) = count_queries(pm.get("/")).await;
+    let (_, many) = count_queries(pm.get("/?tri=raci")).await;
     assert_eq!(few, many);
 
     let pid: Uuid = sqlx::query_scalar("select p.id from people p join products pr on pr.id = p.product_id where pr.slug = $1 limit 1").bind(&valid).fetch_one(&app.db).await.unwrap();

@@ -489,13 +489,15 @@ async fn the_dashboard_shows_and_filters_vision_completeness_with_constant_queri
     let csv = pm.get("/portefeuille.csv?vision=incomplete").await;
     assert!(csv.body.contains("Vide;") && !csv.body.contains("Complet;"));
 
+    // Each measured once the rows are read (by the view before it) and before that view of
+    // the page was kept whole (see web::memo::Rendered).
     pm.get("/").await;
-    let (_, few) = count_queries(pm.get("/")).await;
+    let (_, few) = count_queries(pm.get("/?tri=vision")).await;
     for i in 0..50 {
         create_product(&mut pm, &app.db, &format!("Produit {i}")).await;
     }
     pm.get("/").await;
-    let (_, many) = count_queries(pm.get("/")).await;
+    let (_, many) = count_queries(pm.get("/?tri=vision")).await;
     assert_eq!(few, many);
 }
 

@@ -180,38 +180,34 @@ pub async fn expired_health(db: impl PgExecutor<'_>, today: NaiveDate) -> sqlx::
     .await
 }
 
-/// What the dashboard's rows depend on, and the viewer's own products.
-pub struct Stamp {
-    /// Moves whenever anything shown on the dashboard does. Every change to a product moves its
-    /// health row's revision (see `store_health`); the sum, unlike the maximum, moves whatever
-    /// order transactions commit in; a product deleted changes the count.
-    pub stamp: String,
-    /// The products `viewer` is one of the people of, and whether they may edit each.
-    pub mine: HashMap<Uuid, bool>,
-}
-
-/// The portfolio's change stamp and `viewer`'s products: one statement.
-pub async fn change_stamp(db: impl PgExecutor<'_>, viewer: Uuid) -> sqlx::Result<Stamp> {
-    #[derive(serde::Deserialize)]
-    struct Membership {
-        product_id: Uuid,
-        editor: bool,
-    }
+/// What the dashboard's rows depend on: moves whenever anything shown on the dashboard does.
+/// Every change to a product moves its health row's revision (see `store_health`); the sum,
+/// unlike the maximum, moves whatever order transactions commit in; a product created or
+/// deleted changes the count (even one whose health is not stored yet). One small statement,
+/// read by every view of the dashboard before anything else.
+pub async fn change_stamp(db: impl PgExecutor<'_>) -> sqlx::Result<String> {
     let row = sqlx::query!(
         r#"select (select sum(revision)::bigint from product_health) as revision,
-                  (select count(*) from products) as "products!",
-                  coalesce((select json_agg(json_build_object('product_id', m.product_id, 'editor', m.editor))
-                            from (select product_id, bool_or(can_edit) as editor from people
-                                  where user_id = $1 group by product_id) m), '[]')::text as "mine!""#,
-        viewer
+                  (select count(*) from products) as "products!""#
     )
     .fetch_one(db)
     .await?;
-    let mine: Vec<Membership> = crate::decode::json_text(&row.mine)?;
-    Ok(Stamp {
-        stamp: format!("{:?} {}", row.revision, row.products),
-        mine: mine.into_iter().map(|m| (m.product_id, m.editor)).collect(),
-    })
+    Ok(format!("{:?} {}", row.revision, row.products))
+}
+
+/// The products `viewer` is one of the people of, and whether they may edit each.
+pub async fn memberships(
+    db: impl PgExecutor<'_>,
+    viewer: Uuid,
+) -> sqlx::Result<HashMap<Uuid, bool>> {
+    let rows = sqlx::query!(
+        r#"select product_id, bool_or(can_edit) as "editor!" from people
+           where user_id = $1 group by product_id"#,
+        viewer
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.product_id, r.editor)).collect())
 }
 
 /// Moves the revision of every product: for a change that shows on every page (a direction or

@@ -266,7 +266,7 @@ impl View {
         state: &AppState,
         viewer: &Viewer,
         query: &DashboardQuery,
-        stamp: Option<db::Stamp>,
+        stamp: Option<String>,
     ) -> AppResult<Self> {
         let (directions, phases) = products::db::directions_and_phases(&state.db).await?;
         Ok(Self {
@@ -284,12 +284,13 @@ impl View {
 pub async fn rows(
     state: &AppState,
     viewer: &Viewer,
-    stamp: Option<db::Stamp>,
+    stamp: Option<String>,
 ) -> AppResult<Vec<model::Row>> {
-    let db::Stamp { stamp, mine } = match stamp {
+    let stamp = match stamp {
         Some(stamp) => stamp,
-        None => db::change_stamp(&state.db, viewer.user.id).await?,
+        None => db::change_stamp(&state.db).await?,
     };
+    let mine = db::memberships(&state.db, viewer.user.id).await?;
     let all = state.portfolio.rows(&state.db, &stamp, today()).await?;
     Ok(all
         .iter()
@@ -311,18 +312,23 @@ async fn index(
     Query(query): Query<DashboardQuery>,
 ) -> AppResult<Response> {
     // The page follows from who looks, the view in the address, the day and the portfolio's
-    // change stamp: a client holding it gets a 304 before any row is read.
-    let stamp = db::change_stamp(&state.db, viewer.user.id).await?;
+    // change stamp (which moves too when the viewer joins or leaves a product's people): a
+    // client holding it gets a 304, and a page rendered before for it is sent again, before any
+    // row is read.
+    let stamp = db::change_stamp(&state.db).await?;
     let etag = ETag::for_viewer(
         &viewer,
         &[
             uri.query().unwrap_or_default(),
             &today().to_string(),
-            &stamp.stamp,
+            &stamp,
         ],
     );
     if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
         return Ok(not_modified);
+    }
+    if let Some(page) = state.pages.hit(etag.as_ref()) {
+        return Ok(page);
     }
     let View {
         filters,
@@ -469,7 +475,7 @@ async fn index(
         tiles,
         layout: viewer.layout.in_section("portefeuille"),
     };
-    Ok(ETag::attach_to(etag.as_ref(), page.into_response()))
+    state.pages.keep(etag, &page)
 }
 
 /// `/portefeuille.csv` and `/portefeuille.xlsx`: the rows the filters keep (every page), in

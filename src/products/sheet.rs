@@ -65,6 +65,9 @@ pub async fn show(
     if let Some(not_modified) = ETag::fresh(etag.as_ref(), &headers) {
         return Ok(not_modified);
     }
+    if let Some(page) = state.pages.hit(etag.as_ref()) {
+        return Ok(page);
+    }
     let Sections {
         vision,
         indicators,
@@ -126,7 +129,7 @@ pub async fn show(
         roadmap,
         roles,
     };
-    Ok(ETag::attach_to(etag.as_ref(), page.into_response()))
+    state.pages.keep(etag, &page)
 }
 
 /// The sheet's sections for this revision of the product, today: read (four statements) only

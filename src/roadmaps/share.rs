@@ -1,10 +1,9 @@
 //! Share links (created, renewed, revoked by editors) and the public read-only page they open.
 
 use axum::{
-    body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use chrono::{Duration, Utc};
 use rand::RngCore;
@@ -383,8 +382,8 @@ pub async fn public(
         return Ok(public_headers(etag.not_modified()));
     }
     // Rendered before for this validator (by anyone: the page is the same for every visitor).
-    if let Some(page) = state.shared_pages.get(&etag) {
-        return Ok(public_headers(etag.attach(Html(page).into_response())));
+    if let Some(page) = state.pages.hit(Some(&etag)) {
+        return Ok(public_headers(page));
     }
     let shared = db::shared(&state.db, product_id, &content).await?;
     let all: Vec<Roadmap> = shared.roadmaps.iter().map(|p| p.roadmap.clone()).collect();
@@ -411,7 +410,5 @@ pub async fn public(
         roadmap,
         view_base: format!("/r/{token}"),
     };
-    let page = Bytes::from(askama::Template::render(&page)?);
-    state.shared_pages.put(etag.clone(), page.clone());
-    Ok(public_headers(etag.attach(Html(page).into_response())))
+    Ok(public_headers(state.pages.keep(Some(etag), &page)?))
 }

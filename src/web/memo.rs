@@ -12,11 +12,16 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use axum::body::Bytes;
+use askama::Template;
+use axum::{
+    body::Bytes,
+    response::{Html, IntoResponse, Response},
+};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::etag::ETag;
+use crate::error::AppResult;
 
 const CAPACITY: usize = 512;
 
@@ -56,30 +61,64 @@ impl<V> ByRevision<V> {
     }
 }
 
-/// Rendered pages by their validator: a page whose `ETag` is computed from everything it shows
-/// (the share page: the link, its settings, the product's revision, the day, the static files)
-/// is the same bytes for the same validator, whoever asks.
+/// Rendered pages by their validator. A page whose `ETag` is computed from everything it shows
+/// is the same bytes for the same validator: the share page (the link, its settings, the
+/// product's revision, the day, the static files), and the signed-in pages whose validator also
+/// names the viewer (`ETag::for_viewer`: the dashboard, the product sheet). Bounded by the bytes
+/// kept: past `BUDGET` the memory starts afresh.
 #[derive(Default)]
-pub struct Rendered(Mutex<HashMap<ETag, Bytes>>);
+pub struct Rendered(Mutex<Pages>);
+
+#[derive(Default)]
+struct Pages {
+    bytes: usize,
+    by_etag: HashMap<ETag, Bytes>,
+}
+
+/// Bytes of pages kept at most: about a hundred dashboards, or a thousand sheets.
+const BUDGET: usize = 8 * 1024 * 1024;
 
 impl Rendered {
-    pub fn get(&self, etag: &ETag) -> Option<Bytes> {
-        let map = self
-            .0
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
+        // A panic while holding the lock cannot leave a half-written entry: keep going.
+        self.0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(etag).cloned()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn get(&self, etag: &ETag) -> Option<Bytes> {
+        self.lock().by_etag.get(etag).cloned()
     }
 
     pub fn put(&self, etag: ETag, page: Bytes) {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if map.len() >= CAPACITY {
-            map.clear();
+        let mut pages = self.lock();
+        if pages.bytes + page.len() > BUDGET {
+            *pages = Pages::default();
         }
-        map.insert(etag, page);
+        pages.bytes += page.len();
+        if let Some(old) = pages.by_etag.insert(etag, page) {
+            pages.bytes -= old.len();
+        }
+    }
+
+    /// The page kept for `etag`, with its validator; None when there is none (or no validator:
+    /// a page carrying a message is rendered each time).
+    pub fn hit(&self, etag: Option<&ETag>) -> Option<Response> {
+        let etag = etag?;
+        let page = self.get(etag)?;
+        Some(etag.attach(Html(page).into_response()))
+    }
+
+    /// `page` rendered, kept under `etag` when there is one, with its validator.
+    pub fn keep(&self, etag: Option<ETag>, page: &impl Template) -> AppResult<Response> {
+        let page = Bytes::from(page.render()?);
+        Ok(match etag {
+            Some(etag) => {
+                self.put(etag.clone(), page.clone());
+                etag.attach(Html(page).into_response())
+            }
+            None => Html(page).into_response(),
+        })
     }
 }
 
@@ -109,5 +148,21 @@ mod tests {
             memo.put(Uuid::new_v4(), 1, day, Arc::new("autre"));
         }
         assert!(memo.0.lock().unwrap().len() <= CAPACITY, "bounded");
+    }
+
+    #[test]
+    fn rendered_pages_are_kept_by_validator_within_a_budget() {
+        let pages = Rendered::default();
+        let (one, two) = (ETag::of(&["un"]), ETag::of(&["deux"]));
+        pages.put(one.clone(), Bytes::from_static(b"<p>un</p>"));
+        assert_eq!(pages.get(&one).as_deref(), Some(&b"<p>un</p>"[..]));
+        assert!(pages.get(&two).is_none());
+        assert!(pages.hit(None).is_none(), "a page without validator");
+        let big = Bytes::from(vec![b'x'; BUDGET / 3]);
+        for n in 0..10 {
+            pages.put(ETag::of(&[&n.to_string()]), big.clone());
+            assert!(pages.lock().bytes <= BUDGET, "bounded");
+        }
+        assert!(pages.get(&one).is_none(), "started afresh");
     }
 }
