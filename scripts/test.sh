@@ -7,6 +7,9 @@ source "$(dirname "$0")/env.sh"
 packages=()
 command -v chromedriver >/dev/null && command -v chromium >/dev/null || packages+=(chromium chromium-driver)
 command -v java >/dev/null || packages+=(default-jre-headless)
+# schemathesis, for the API's contract test, is installed below in a Python virtual environment.
+command -v python3 >/dev/null || packages+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "${#packages[@]}" -gt 0 ]; then
   say "Installing ${packages[*]} (Debian packages)"
   sudo_cmd=()
@@ -15,6 +18,19 @@ if [ "${#packages[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null \
     || die "could not install ${packages[*]}; install them and run again"
 fi
+
+# The API's contract test runs schemathesis (PyPI) against a live server, from a virtual
+# environment of its own.
+SCHEMATHESIS_VENV="$PWD/target/schemathesis"
+if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ]; then
+  command -v python3 >/dev/null || die "python3 is missing: install Python 3 (with venv) and run again"
+  say "Installing schemathesis (Python, in $SCHEMATHESIS_VENV)"
+  python3 -m venv "$SCHEMATHESIS_VENV" \
+    || die "python3 -m venv failed: install python3-venv and run again"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' \
+    || die "could not install schemathesis from PyPI"
+fi
+export BOUSSOLE_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
 
 # #[sqlx::test] connects to this database and creates a fresh database per test beside it.
 export DATABASE_URL="${DATABASE_URL:-$BOUSSOLE_PG_SERVER/postgres}"

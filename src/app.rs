@@ -30,7 +30,7 @@ use tracing::Span;
 
 pub use crate::state::{AppState, BODY_LIMIT, pool};
 use crate::{
-    admin, auth, auth::session_store::PgSessionStore, error::AppError, indicators, ops, pages,
+    admin, api, auth, auth::session_store::PgSessionStore, error::AppError, indicators, ops, pages,
     portfolio, products, roadmaps, roles, vision, web,
 };
 
@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(pages::router())
+        .merge(api::pages())
+        .merge(api::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .nest_service(&state.assets, static_files)
@@ -149,6 +151,9 @@ async fn clean_up_periodically(db: PgPool) {
         }
         if let Err(error) = roadmaps::db::delete_old_hits(&db).await {
             tracing::warn!(%error, "could not delete old share-link hits");
+        }
+        if let Err(error) = api::keys::delete_old_hits(&db).await {
+            tracing::warn!(%error, "could not delete old API key hits");
         }
         // At start-up (the first tick is immediate) and every ten minutes: the health whose
         // day has passed (a vision falls due, a roadmap ends…) is computed again.

@@ -18,6 +18,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Whether to take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// Requests per minute allowed to each API key, counted in the database so that every
+    /// instance agrees.
+    pub api_rate_limit: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +107,16 @@ impl Config {
             reason: "is too large".into(),
         })?;
         let trust_proxy = parse(&get, "BOUSSOLE_TRUST_PROXY", "false", parse_bool)?;
+        let api_rate_limit = u32::try_from(parse(
+            &get,
+            "BOUSSOLE_API_RATE_LIMIT",
+            "600",
+            parse_positive,
+        )?)
+        .map_err(|_| ConfigError {
+            name: "BOUSSOLE_API_RATE_LIMIT",
+            reason: "is too large".into(),
+        })?;
         Ok(Self {
             database_url,
             listen,
@@ -116,6 +129,7 @@ impl Config {
             statement_timeout,
             db_max_connections,
             trust_proxy,
+            api_rate_limit,
         })
     }
 
@@ -133,6 +147,7 @@ impl Config {
             statement_timeout: Duration::from_secs(10),
             db_max_connections: 10,
             trust_proxy: false,
+            api_rate_limit: 600,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! digital products.
 
 pub mod admin;
+pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;

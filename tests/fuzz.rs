@@ -42,7 +42,16 @@ const ROUNDS: usize = 3;
 
 /// POST routes that no page shows a form for, with the reason. Keep it short: a route that a
 /// user cannot reach from a page is either dead code or a page that forgot its form.
-const NO_FORM_ON_ANY_PAGE: &[(&str, &str)] = &[];
+const NO_FORM_ON_ANY_PAGE: &[(&str, &str)] = &[
+    (
+        "/api/v1/indicateurs/{id}/mesures",
+        "JSON API, not a form: its hostile bodies are in tests/api.rs",
+    ),
+    (
+        "/api/v1/produits/{slug}/indicateurs",
+        "JSON API, not a form: its hostile bodies are in tests/api.rs",
+    ),
+];
 
 const MARKUP: &str = "<script>alert(1)</script><b>x</b>";
 

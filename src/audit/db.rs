@@ -18,12 +18,37 @@ pub async fn record(
     action: Action,
     changes: &[FieldChange],
 ) -> Result<(), sqlx::Error> {
+    let actor = Actor {
+        id: Some(actor.id),
+        name: actor.display_name.clone(),
+    };
+    record_by(tx, &actor, product_id, entity, entity_id, action, changes).await
+}
+
+/// Who made a change, as the audit trail names them: a user, or an API key (named after its
+/// label, and attached to the user who created it).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Option<Uuid>,
+    pub name: String,
+}
+
+/// Records a change by `actor`; call it inside the transaction that makes the change.
+pub async fn record_by(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    product_id: Uuid,
+    entity: Entity,
+    entity_id: Uuid,
+    action: Action,
+    changes: &[FieldChange],
+) -> Result<(), sqlx::Error> {
     let changes = serde_json::to_value(changes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query!(
         "insert into audit_events (actor_id, actor_name, product_id, entity, entity_id, action, changes)
          values ($1, $2, $3, $4, $5, $6, $7)",
         actor.id,
-        actor.display_name,
+        actor.name,
         product_id,
         entity.code(),
         entity_id,

@@ -75,6 +75,7 @@ pub enum Entity {
     Person,
     Activity,
     Raci,
+    ApiKey,
 }
 
 impl Entity {
@@ -93,6 +94,7 @@ impl Entity {
             Self::Person => "person",
             Self::Activity => "activity",
             Self::Raci => "raci",
+            Self::ApiKey => "api_key",
         }
     }
 }
@@ -132,6 +134,10 @@ pub enum Action {
     ActivitySave,
     ActivityDelete,
     RaciUpdate,
+    ApiKeyCreate,
+    ApiKeyRevoke,
+    /// Measurements sent through the API, added or replaced.
+    MeasurementsApi,
 }
 
 impl Action {
@@ -169,6 +175,9 @@ impl Action {
             Self::ActivitySave => "activity-save",
             Self::ActivityDelete => "activity-delete",
             Self::RaciUpdate => "raci-update",
+            Self::ApiKeyCreate => "api-key-create",
+            Self::ApiKeyRevoke => "api-key-revoke",
+            Self::MeasurementsApi => "measurements-api",
         }
     }
 
@@ -206,6 +215,9 @@ impl Action {
             Self::ActivitySave,
             Self::ActivityDelete,
             Self::RaciUpdate,
+            Self::ApiKeyCreate,
+            Self::ApiKeyRevoke,
+            Self::MeasurementsApi,
         ]
         .into_iter()
         .find(|a| a.code() == code)
@@ -238,6 +250,19 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
     let first = changes.first();
     match Action::parse(action) {
         Some(Action::Create) => format!("{actor} a créé le produit"),
+        Some(Action::ApiKeyCreate) => match first {
+            Some(c) => format!("{actor} a créé la clé d’API {}", c.after),
+            None => format!("{actor} a créé une clé d’API"),
+        },
+        Some(Action::ApiKeyRevoke) => match first {
+            Some(c) => format!("{actor} a révoqué la clé d’API {}", c.after),
+            None => format!("{actor} a révoqué une clé d’API"),
+        },
+        Some(Action::MeasurementsApi) => {
+            let name = first.map(|c| c.after.as_str()).unwrap_or_default();
+            let count = changes.len().saturating_sub(1);
+            format!("{actor} a envoyé {count} mesure(s) de « {name} » par l’API")
+        }
         Some(Action::Archive) => format!("{actor} a archivé le produit"),
         Some(Action::Restore) => format!("{actor} a restauré le produit"),
         Some(Action::ChangePhase) => match first {

@@ -79,8 +79,36 @@ pub async fn load(db: &PgPool, force: bool) -> Result<Outcome, DemoError> {
     }
     tx.commit().await?;
     load_products(db).await?;
+    load_api_keys(db).await?;
     refresh_health(db).await?;
     Ok(Outcome::Loaded)
+}
+
+/// Two API keys to show the lists: one of a product, one of the portfolio. Their secrets are
+/// drawn and forgotten: they open nothing.
+async fn load_api_keys(db: &PgPool) -> sqlx::Result<()> {
+    let (product, portfolio) = (
+        crate::api::keys::new_secret(),
+        crate::api::keys::new_secret(),
+    );
+    sqlx::query!(
+        "insert into api_keys (product_id, label, scope, prefix, key_hash, created_by, expires_at)
+         select p.id, 'Exemple : Matomo → visites mensuelles', 'mesures', $1::text, $2::bytea, u.id, now() + interval '1 year'
+         from products p, users u
+         where p.slug = 'aide-au-repit' and lower(u.email) = lower($5)
+         union all
+         select null, 'Exemple : tableau de bord de la DNUM', 'lecture', $3::text, $4::bytea, u.id, now() + interval '1 year'
+         from users u where lower(u.email) = lower($6)",
+        product.prefix,
+        product.hash,
+        portfolio.prefix,
+        portfolio.hash,
+        DEMO_ACCOUNTS[1].0,
+        DEMO_ACCOUNTS[0].0
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Computes every product's health for the dashboard.

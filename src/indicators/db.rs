@@ -235,6 +235,102 @@ pub async fn objectives_and_indicators(
     Ok((objectives, indicators))
 }
 
+/// The indicators of these products, with the product of each: one statement.
+pub async fn indicators_of(
+    db: impl PgExecutor<'_>,
+    products: &[Uuid],
+) -> sqlx::Result<Vec<(Uuid, Indicator)>> {
+    #[derive(Deserialize)]
+    struct Owned {
+        product_id: Uuid,
+        document: IndicatorDocument,
+    }
+    let text = sqlx::query_scalar!(
+        r#"select coalesce(json_agg(json_build_object('product_id', d.product_id, 'document', d.document)
+                                    order by d.product_id, d.name collate "fr-x-icu"), '[]')::text as "all!"
+           from indicator_documents d where d.product_id = any($1)"#,
+        products
+    )
+    .fetch_one(db)
+    .await?;
+    let all: Vec<Owned> = crate::decode::json_text(&text)?;
+    Ok(all
+        .into_iter()
+        .map(|o| (o.product_id, Indicator::from(o.document)))
+        .collect())
+}
+
+/// The product, name and unit of the indicator `id`: one statement.
+pub async fn product_of(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<(Uuid, String, String)>> {
+    let row = sqlx::query!(
+        "select product_id, name, unit from indicators where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.product_id, r.name, r.unit)))
+}
+
+/// What storing one measurement of a batch did: its previous value and comment (None when
+/// it is new), and whether anything changed.
+pub struct Upserted {
+    pub date: NaiveDate,
+    pub before: Option<(f64, String)>,
+    pub changed: bool,
+}
+
+/// Adds these measurements, or replaces the value and comment of their dates when they
+/// differ: one statement for the whole batch (dates all different).
+pub async fn upsert_measurements(
+    tx: &mut PgConnection,
+    indicator_id: Uuid,
+    points: &[(Point, String)],
+) -> sqlx::Result<Vec<Upserted>> {
+    let dates: Vec<NaiveDate> = points.iter().map(|(p, _)| p.date).collect();
+    let values: Vec<f64> = points.iter().map(|(p, _)| p.value).collect();
+    let comments: Vec<String> = points.iter().map(|(_, c)| c.clone()).collect();
+    // The CTEs all see the table as it was before the statement: `previous` is what each date
+    // held; the upsert skips the dates whose value and comment are already those sent. Rows go
+    // in date order, so that two batches sharing dates lock them in the same order (no
+    // deadlock): the later waits, then finds the values already there.
+    let rows = sqlx::query!(
+        r#"with input as (
+             select * from unnest($2::date[], $3::float8[], $4::text[]) as t(measured_on, value, comment)),
+           previous as (
+             select m.measured_on, m.value, m.comment from measurements m
+             where m.indicator_id = $1 and m.measured_on in (select measured_on from input)),
+           upserted as (
+             insert into measurements (indicator_id, measured_on, value, comment)
+             select $1, measured_on, value, comment from input order by measured_on
+             on conflict (indicator_id, measured_on) do update
+               set value = excluded.value, comment = excluded.comment, updated_at = now()
+               where measurements.value is distinct from excluded.value
+                  or measurements.comment is distinct from excluded.comment
+             returning measured_on)
+           select i.measured_on as "date!", p.value as "before_value?", p.comment as "before_comment?",
+                  exists (select 1 from upserted u where u.measured_on = i.measured_on) as "changed!"
+           from input i left join previous p on p.measured_on = i.measured_on
+           order by i.measured_on"#,
+        indicator_id,
+        &dates,
+        &values,
+        &comments
+    )
+    .fetch_all(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Upserted {
+            date: r.date,
+            before: r.before_value.zip(r.before_comment),
+            changed: r.changed,
+        })
+        .collect())
+}
+
 /// The validated fields of an indicator, as the form gives them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndicatorInput {

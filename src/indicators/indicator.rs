@@ -109,9 +109,9 @@ pub async fn new_form(
     Ok(page)
 }
 
-const NAME_KEY: &str = "indicators_product_name_key";
+pub(crate) const NAME_KEY: &str = "indicators_product_name_key";
 
-const NAME_TAKEN: &str = "Un autre indicateur de ce produit porte déjà ce nom.";
+pub(crate) const NAME_TAKEN: &str = "Un autre indicateur de ce produit porte déjà ce nom.";
 
 pub async fn create(
     State(state): State<AppState>,

@@ -4,11 +4,11 @@
 //! last update) belongs here too, refreshed in the same transaction before the commit.
 
 use axum::response::{IntoResponse, Redirect, Response};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Action, Entity, FieldChange},
+    audit::{self, Action, Entity, FieldChange, db::Actor},
     error::AppResult,
     state::AppState,
     web::{Flash, filters::today},
@@ -16,28 +16,29 @@ use crate::{
 
 use super::extract::ProductSheet;
 
-pub struct Edit<'a> {
-    sheet: &'a ProductSheet,
+/// A change of one product by anyone (a person on a page, or an API key): its transaction, the
+/// audit entries it writes, and the product's health refreshed before the commit.
+pub struct Change {
+    product: Uuid,
+    actor: Actor,
     tx: Transaction<'static, Postgres>,
 }
 
-impl ProductSheet {
-    /// Starts a change of this product (the sheet is an `EditSheet`'s: the viewer may edit).
-    pub async fn begin(&self, state: &AppState) -> AppResult<Edit<'_>> {
-        Ok(Edit {
-            sheet: self,
-            tx: state.db.begin().await?,
+impl Change {
+    pub async fn begin(db: &PgPool, product: Uuid, actor: Actor) -> AppResult<Self> {
+        Ok(Self {
+            product,
+            actor,
+            tx: db.begin().await?,
         })
     }
-}
 
-impl Edit<'_> {
     /// The transaction, for the section's own queries.
     pub fn tx(&mut self) -> &mut PgConnection {
         &mut self.tx
     }
 
-    /// Writes an entry of the product's audit trail, by the viewer, in the transaction.
+    /// Writes an entry of the product's audit trail, by the actor, in the transaction.
     pub async fn record(
         &mut self,
         entity: Entity,
@@ -45,10 +46,10 @@ impl Edit<'_> {
         action: Action,
         changes: &[FieldChange],
     ) -> AppResult<()> {
-        audit::db::record(
+        audit::db::record_by(
             &mut self.tx,
-            &self.sheet.viewer.user,
-            self.sheet.product.id,
+            &self.actor,
+            self.product,
             entity,
             id,
             action,
@@ -59,22 +60,59 @@ impl Edit<'_> {
     }
 
     /// Refreshes the product's health for the dashboard, then commits: both or neither.
-    async fn close(mut self) -> AppResult<()> {
-        let product = self.sheet.product.id;
-        crate::portfolio::health::refresh(&mut self.tx, Some(&[product]), today()).await?;
+    pub async fn commit(mut self) -> AppResult<()> {
+        crate::portfolio::health::refresh(&mut self.tx, Some(&[self.product]), today()).await?;
         self.tx.commit().await?;
         Ok(())
+    }
+}
+
+pub struct Edit<'a> {
+    sheet: &'a ProductSheet,
+    change: Change,
+}
+
+impl ProductSheet {
+    /// Starts a change of this product (the sheet is an `EditSheet`'s: the viewer may edit).
+    pub async fn begin(&self, state: &AppState) -> AppResult<Edit<'_>> {
+        let user = &self.viewer.user;
+        let actor = Actor {
+            id: Some(user.id),
+            name: user.display_name.clone(),
+        };
+        Ok(Edit {
+            sheet: self,
+            change: Change::begin(&state.db, self.product.id, actor).await?,
+        })
+    }
+}
+
+impl Edit<'_> {
+    /// The transaction, for the section's own queries.
+    pub fn tx(&mut self) -> &mut PgConnection {
+        self.change.tx()
+    }
+
+    /// Writes an entry of the product's audit trail, by the viewer, in the transaction.
+    pub async fn record(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        action: Action,
+        changes: &[FieldChange],
+    ) -> AppResult<()> {
+        self.change.record(entity, id, action, changes).await
     }
 
     /// Commits, for a change whose answer is not a redirect with a message.
     pub async fn commit(self) -> AppResult<()> {
-        self.close().await
+        self.change.commit().await
     }
 
     /// Commits, queues `flash` for the next page and redirects to `path` under the product.
     pub async fn finish(self, flash: Flash, path: &str) -> AppResult<Response> {
         let sheet = self.sheet;
-        self.close().await?;
+        self.change.commit().await?;
         sheet.flash(flash).await?;
         Ok(Redirect::to(&sheet.url(path)).into_response())
     }

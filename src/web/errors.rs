@@ -38,10 +38,21 @@ pub async fn render_error_pages(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let api = super::security::is_api(request.uri().path());
     let response = next.run(request).await;
     let mut status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || !is_bare(&response) {
         return response;
+    }
+    if api {
+        // A layer's error (body limit, timeout, panic) on the API: a problem, not a page.
+        let mut problem = crate::api::problem::Problem::of_status(status).into_response();
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            problem
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry.clone());
+        }
+        return problem;
     }
     let detail = response.extensions().get::<ErrorDetail>().cloned();
     // Every error of ours carries an `ErrorDetail`, panics included; the one bare 500 is the

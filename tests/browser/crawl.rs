@@ -31,6 +31,23 @@ const PHONE: (u32, u32) = (390, 844);
 const NOT_LINKED: &[(&str, &str)] = &[
     ("/healthz", "probe for load balancers, not a page"),
     ("/readyz", "probe for load balancers, not a page"),
+    ("/api/v1/produits", "JSON API (tests/api.rs)"),
+    ("/api/v1/produits/{slug}", "JSON API (tests/api.rs)"),
+    (
+        "/api/v1/produits/{slug}/indicateurs",
+        "JSON API (tests/api.rs)",
+    ),
+    (
+        "/api/v1/portefeuille/indicateurs-en-retard",
+        "JSON API (tests/api.rs)",
+    ),
+    (
+        "/api/v1/produits/{slug}/roadmaps",
+        "JSON API (tests/api.rs)",
+    ),
+    ("/api/v1/produits/{slug}/raci", "JSON API (tests/api.rs)"),
+    ("/api/v1/indicateurs/{id}", "JSON API (tests/api.rs)"),
+    ("/api/v1/{*rest}", "the JSON API's 404 (tests/api.rs)"),
 ];
 
 struct Crawl {
@@ -133,7 +150,7 @@ impl Crawl {
             for link in self.check(who, &url).await {
                 let link = link.split('#').next().unwrap_or_default();
                 let path = path_of(link);
-                if path.ends_with(".csv") || path.ends_with(".xlsx") {
+                if path.ends_with(".csv") || path.ends_with(".xlsx") || path.ends_with(".json") {
                     // Files, not pages: the route is linked (the HTTP tests read them).
                     if let Some(route) = route_for(&routes, path, false) {
                         self.routes_seen.insert(route.pattern.clone());

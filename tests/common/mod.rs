@@ -300,10 +300,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: PgPool) -> Self {
+        Self::start_with(db, config()).await
+    }
+
+    /// The server with `config` (its address and public URL set here).
+    pub async fn start_with(db: PgPool, mut config: Config) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
-        let mut config = config();
         config.base_url = base_url.clone();
         config.listen = addr;
         let state = AppState::new(db, config);
