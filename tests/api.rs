@@ -167,9 +167,41 @@ async fn a_product_key_reads_its_product_and_pushes_measurements_idempotently(db
         latest[0].contains("Clé d’API « Matomo → visites »") && latest[0].contains("par l’API"),
         "{latest:?}"
     );
+    // A batch out of date order: each date keeps its own value, in the answer and the history.
+    let unsorted = json!({"measurements": [
+        {"date": day(6), "value": 66, "comment": "six"},
+        {"date": day(7), "value": 77, "comment": "sept"}
+    ]});
+    let sent = api(&app, "POST", &url, Some(&key), Some(unsorted)).await;
+    assert_eq!(json_of(&sent)["added"], 2);
+    let changes: Value = sqlx::query_scalar(
+        "select changes from audit_events where action = 'measurements-api' order by id desc limit 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    for (days, after) in [(6, "66 (six)"), (7, "77 (sept)")] {
+        let date = boussole::web::filters::date_short(
+            boussole::web::filters::today() - chrono::Duration::days(days),
+        );
+        let change = changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["label"].as_str().unwrap().ends_with(&date))
+            .unwrap();
+        assert!(
+            change["after"].as_str().unwrap().starts_with(&after[..2]),
+            "{change}"
+        );
+        assert!(
+            change["after"].as_str().unwrap().ends_with(&after[2..]),
+            "{change}"
+        );
+    }
     let (_, read_back) = first_indicator(&app, &key, PRODUCT).await;
     let measurements = read_back["measurements"].as_array().unwrap();
-    assert_eq!(measurements.len(), before + 2);
+    assert_eq!(measurements.len(), before + 4);
     assert!(
         measurements
             .iter()
@@ -345,6 +377,17 @@ async fn missing_unknown_revoked_and_expired_keys_get_the_same_401(db: PgPool) {
     );
     let done = admin.submit(&confirm, "main form", &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
+    // A second click on the same confirmation changes and records nothing more.
+    assert_eq!(
+        admin.submit(&confirm, "main form", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let revocations: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'api-key-revoke'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(revocations, 1);
     let rows = admin.get(&base).await.texts("#cles tbody tr");
     assert!(
         rows.iter()
@@ -362,6 +405,21 @@ async fn missing_unknown_revoked_and_expired_keys_get_the_same_401(db: PgPool) {
         problem(answer, StatusCode::UNAUTHORIZED);
         assert_eq!(answer.body, answers[0].body, "the same answer for each");
     }
+    // A key stops working when its creator loses the right to do what it does.
+    let portfolio = create_key(&mut admin, "/admin/cles-api", "Direction", None).await;
+    assert_eq!(
+        api(&app, "GET", "/api/v1/produits", Some(&portfolio), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    sqlx::query("update users set role = 'reader' where id = (select created_by from api_keys where label = 'Direction')")
+        .execute(&db)
+        .await
+        .unwrap();
+    let demoted = api(&app, "GET", "/api/v1/produits", Some(&portfolio), None).await;
+    problem(&demoted, StatusCode::UNAUTHORIZED);
+    assert_eq!(demoted.body, answers[0].body);
     // A signed-in session does not open the API, and a key does not open the pages.
     problem(
         &admin.get("/api/v1/produits").await,
@@ -923,6 +981,12 @@ async fn indicators_are_created_and_updated_with_the_form_rules_and_if_match(db:
     let again = api(&app, "POST", &url, Some(&key), Some(body.clone())).await;
     assert_eq!(
         problem(&again, StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["pointer"],
+        "/name"
+    );
+    body["name"] = json!("Visites\u{0}nulles");
+    let refused = api(&app, "POST", &url, Some(&key), Some(body.clone())).await;
+    assert_eq!(
+        problem(&refused, StatusCode::UNPROCESSABLE_ENTITY)["errors"][0]["pointer"],
         "/name"
     );
     body["name"] = json!("Autre");

@@ -32,7 +32,10 @@ use crate::{
     },
     products::edit::Change,
     state::AppState,
-    web::{FieldErrors, Path, filters::today, version::Stale, version::Version},
+    web::{
+        FieldErrors, Path, extract::is_allowed_char, filters::today, version::Stale,
+        version::Version,
+    },
 };
 
 /// An indicator as a program sends it, to create it or to replace its definition.
@@ -72,7 +75,40 @@ pub struct PointWrite {
     pub value: f64,
 }
 
+/// Targets an indicator may have.
+const TARGETS_MAX: usize = 20;
+
 impl IndicatorWrite {
+    /// What the form's fields cannot say: no control characters in a text (a page's form
+    /// strips them), not more than `TARGETS_MAX` targets.
+    fn check(&self) -> ApiResult<()> {
+        let mut errors = Vec::new();
+        for (field, text) in [
+            ("/name", &self.name),
+            ("/unit", &self.unit),
+            ("/owner", &self.owner),
+            ("/description", &self.description),
+        ] {
+            if !text.chars().all(is_allowed_char) {
+                errors.push(InvalidField::new(
+                    field,
+                    "Ce texte contient des caractères non permis (caractères de contrôle).",
+                ));
+            }
+        }
+        if self.targets.len() > TARGETS_MAX {
+            errors.push(InvalidField::new(
+                "/targets",
+                format!("{TARGETS_MAX} cibles au plus."),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::invalid(errors))
+        }
+    }
+
     /// The form's fields for this indicator, so that the form's rules check it.
     fn form(&self) -> IndicatorForm {
         IndicatorForm {
@@ -199,6 +235,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let row = product_row(&state, &caller, &slug).await?;
     caller.writes(row.id)?;
+    body.check()?;
     let objectives = db::objectives(&state.db, row.id).await?;
     let input = body.form().parse(&objectives).map_err(pointers)?;
     let mut change = Change::begin(&state.db, row.id, caller.actor.clone()).await?;
@@ -267,12 +304,13 @@ pub async fn update(
             "Envoyez l’en-tête If-Match avec l’ETag de la version lue (GET /indicateurs/{id}), pour ne pas écraser la modification de quelqu’un d’autre.",
         ));
     };
-    if if_match.as_bytes() != etag(before.version).as_bytes() {
+    if if_match.as_bytes() != b"*" && if_match.as_bytes() != etag(before.version).as_bytes() {
         return Err(Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "L’indicateur a changé depuis votre lecture : relisez-le (GET /indicateurs/{id}) et renvoyez vos modifications.",
         ));
     }
+    body.check()?;
     let objectives = db::objectives(&state.db, product).await?;
     let input = body.form().parse(&objectives).map_err(pointers)?;
     let before_input = IndicatorForm::from_indicator(&before)

@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{Days, NaiveDate, TimeZone, Utc};
+use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -66,7 +66,9 @@ impl KeyRow {
             scope: key.scope.label(),
             creator: key.creator.unwrap_or_else(|| "—".into()),
             created: filters::date_short(filters::paris_day(key.created_at)),
-            expires: filters::date_short(filters::paris_day(key.expires_at)),
+            expires: filters::date_short(filters::paris_day(
+                key.expires_at - chrono::Duration::seconds(1),
+            )),
             last_use: match (key.last_used_at, key.last_used_ip) {
                 (Some(at), Some(ip)) => format!("{} depuis {ip}", filters::datetime_short(at)),
                 (Some(at), None) => filters::datetime_short(at),
@@ -180,9 +182,8 @@ impl Owner<'_> {
         };
         let viewer = self.viewer();
         let secret = keys::new_secret();
-        // The key works through its last day (until 23:00 UTC, midnight in Paris in winter).
-        let expires_at = Utc.from_utc_datetime(&expires.and_time(chrono::NaiveTime::MIN))
-            + chrono::Duration::hours(23);
+        // The key works through its last day: until midnight in Paris.
+        let expires_at = filters::paris_start(expires + Days::new(1));
         let changes = [
             subject("Clé", &keys::describe(&label, &secret.prefix)),
             FieldChange {
@@ -233,16 +234,19 @@ impl Owner<'_> {
         match self {
             Self::Product(sheet) => {
                 let mut edit = sheet.begin(state).await?;
-                let (label, prefix) = keys::revoke(edit.tx(), self.product_id(), id)
+                let revoked = keys::revoke(edit.tx(), self.product_id(), id)
                     .await?
                     .ok_or(AppError::NotFound)?;
-                edit.record(
-                    Entity::ApiKey,
-                    id,
-                    Action::ApiKeyRevoke,
-                    &[subject("Clé", &keys::describe(&label, &prefix))],
-                )
-                .await?;
+                if revoked.now {
+                    let key = keys::describe(&revoked.label, &revoked.prefix);
+                    edit.record(
+                        Entity::ApiKey,
+                        id,
+                        Action::ApiKeyRevoke,
+                        &[subject("Clé", &key)],
+                    )
+                    .await?;
+                }
                 edit.finish(message, "/cles-api").await
             }
             Self::Portfolio(viewer) => {

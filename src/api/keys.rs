@@ -19,7 +19,7 @@ use crate::{audit::db::Actor, state::AppState, web::security::client_ip};
 crate::vocabulary!(
     Scope {
         Read => "lecture", "Lecture";
-        Measurements => "mesures", "Lecture et envoi de mesures";
+        Measurements => "mesures", "Lecture, envoi de mesures et définition des indicateurs";
     }
 );
 
@@ -128,22 +128,37 @@ pub async fn list(db: impl PgExecutor<'_>, product_id: Option<Uuid>) -> sqlx::Re
         .collect())
 }
 
-/// Revokes a key of the product (None: of the portfolio); its label and prefix, None when
-/// there is no such key. Revoking twice is harmless.
+/// What revoking a key did.
+pub struct Revoked {
+    pub label: String,
+    pub prefix: String,
+    /// False when it was revoked already (a second click): nothing more to record.
+    pub now: bool,
+}
+
+/// Revokes a key of the product (None: of the portfolio); None when there is no such key.
 pub async fn revoke(
     tx: &mut PgConnection,
     product_id: Option<Uuid>,
     id: Uuid,
-) -> sqlx::Result<Option<(String, String)>> {
+) -> sqlx::Result<Option<Revoked>> {
     let row = sqlx::query!(
-        "update api_keys set revoked_at = coalesce(revoked_at, now())
-         where id = $1 and product_id is not distinct from $2 returning label, prefix",
+        r#"with target as (
+             select id, revoked_at is null as "live" from api_keys
+             where id = $1 and product_id is not distinct from $2 for update)
+           update api_keys k set revoked_at = coalesce(k.revoked_at, now())
+           from target t where k.id = t.id
+           returning k.label, k.prefix, t.live as "now!""#,
         id,
         product_id
     )
     .fetch_optional(tx)
     .await?;
-    Ok(row.map(|r| (r.label, r.prefix)))
+    Ok(row.map(|r| Revoked {
+        label: r.label,
+        prefix: r.prefix,
+        now: r.now,
+    }))
 }
 
 /// How the audit trail and the lists name a key: `« Matomo » (bsl_1a2b3c4d…)`.
@@ -212,7 +227,14 @@ impl FromRequestParts<AppState> for Caller {
             r#"with found as (
                  select k.id, k.product_id, k.scope, k.label, k.prefix, k.created_by
                  from api_keys k
-                 where k.key_hash = $1 and k.revoked_at is null and k.expires_at > now()),
+                 join users u on u.id = k.created_by and u.active
+                 where k.key_hash = $1 and k.revoked_at is null and k.expires_at > now()
+                   -- A key works while its creator may still do what it does: an administrator,
+                   -- or (a product's key) an editor who still edits the product.
+                   and (u.role = 'admin'
+                        or (k.product_id is not null and u.role = 'editor'
+                            and exists (select 1 from people pe
+                                        where pe.product_id = k.product_id and pe.user_id = u.id and pe.can_edit)))),
                counted as (
                  insert into api_hits (key_id, minute, hits)
                  select id, date_trunc('minute', now()), 1 from found

@@ -89,6 +89,8 @@ fn check(
         points.push((Point { date, value }, comment));
     }
     if errors.is_empty() {
+        // In date order, as the upsert answers: each answer pairs with its measurement.
+        points.sort_by_key(|(point, _)| point.date);
         Ok(points)
     } else {
         Err(errors)
@@ -138,10 +140,10 @@ pub async fn push(
     };
     let mut changes = vec![subject("Indicateur", &name)];
     for (s, (point, comment)) in stored.iter().zip(&points) {
-        match (&s.before, s.changed) {
-            (_, false) => outcome.unchanged += 1,
-            (None, true) => outcome.added += 1,
-            (Some(_), true) => outcome.replaced += 1,
+        match (s.changed, s.inserted) {
+            (false, _) => outcome.unchanged += 1,
+            (true, true) => outcome.added += 1,
+            (true, false) => outcome.replaced += 1,
         }
         if s.changed {
             let before = s

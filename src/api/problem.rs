@@ -86,7 +86,7 @@ impl Problem {
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "Envoyez une clé d’API valide dans l’en-tête « Authorization: Bearer … ». Une clé expirée ou révoquée ne l’est plus.",
+            "Envoyez une clé d’API valide dans l’en-tête « Authorization: Bearer … ». Une clé expirée ou révoquée ne fonctionne plus.",
         )
     }
 
@@ -256,18 +256,31 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// serde's message, which names the expected type, cut of its position (the pointer says where).
-fn french(error: &serde_json::Error) -> String {
+/// What was wrong with a field, in French, from serde's (English) message.
+fn french(error: &serde_json::Error) -> &'static str {
     let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    message
-        .replace("missing field", "champ manquant")
-        .replace("invalid type", "type incorrect")
-        .replace("expected", "attendu")
-        .replace("unknown field", "champ inconnu")
-        .replace("invalid value", "valeur incorrecte")
+    if message.starts_with("missing field") {
+        "champ obligatoire manquant"
+    } else if message.starts_with("unknown field") {
+        "champ inconnu : retirez-le"
+    } else if message.contains("expected f64") || message.contains("expected a number") {
+        "un nombre est attendu"
+    } else if message.contains("NaiveDate")
+        || message.contains("input")
+        || message.contains("premature end")
+    {
+        "une date au format AAAA-MM-JJ est attendue"
+    } else if message.starts_with("unknown ") && message.contains(" code ") {
+        "valeur inconnue : les valeurs permises sont dans le document OpenAPI"
+    } else if message.contains("expected a string")
+        || message.contains("expected a borrowed string")
+    {
+        "un texte est attendu"
+    } else if message.contains("UUID") || message.contains("uuid") {
+        "un identifiant (UUID) est attendu"
+    } else if message.contains("expected a sequence") {
+        "une liste est attendue"
+    } else {
+        "valeur refusée : voir le schéma dans le document OpenAPI"
+    }
 }

@@ -274,12 +274,14 @@ pub async fn product_of(
     Ok(row.map(|r| (r.product_id, r.name, r.unit)))
 }
 
-/// What storing one measurement of a batch did: its previous value and comment (None when
-/// it is new), and whether anything changed.
+/// What storing one measurement of a batch did: its previous value and comment as this
+/// statement saw them (None when it is new), whether anything changed, and whether the row was
+/// inserted (a batch that raced another one to a new date replaces its value: not inserted).
 pub struct Upserted {
     pub date: NaiveDate,
     pub before: Option<(f64, String)>,
     pub changed: bool,
+    pub inserted: bool,
 }
 
 /// Adds these measurements, or replaces the value and comment of their dates when they
@@ -309,9 +311,10 @@ pub async fn upsert_measurements(
                set value = excluded.value, comment = excluded.comment, updated_at = now()
                where measurements.value is distinct from excluded.value
                   or measurements.comment is distinct from excluded.comment
-             returning measured_on)
+             returning measured_on, xmax = 0 as inserted)
            select i.measured_on as "date!", p.value as "before_value?", p.comment as "before_comment?",
-                  exists (select 1 from upserted u where u.measured_on = i.measured_on) as "changed!"
+                  exists (select 1 from upserted u where u.measured_on = i.measured_on) as "changed!",
+                  coalesce((select u.inserted from upserted u where u.measured_on = i.measured_on), false) as "inserted!"
            from input i left join previous p on p.measured_on = i.measured_on
            order by i.measured_on"#,
         indicator_id,
@@ -327,6 +330,7 @@ pub async fn upsert_measurements(
             date: r.date,
             before: r.before_value.zip(r.before_comment),
             changed: r.changed,
+            inserted: r.inserted,
         })
         .collect())
 }

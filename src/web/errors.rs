@@ -47,10 +47,10 @@ pub async fn render_error_pages(
     if api {
         // A layer's error (body limit, timeout, panic) on the API: a problem, not a page.
         let mut problem = crate::api::problem::Problem::of_status(status).into_response();
-        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-            problem
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry.clone());
+        for name in [header::RETRY_AFTER, header::ALLOW] {
+            if let Some(value) = response.headers().get(&name) {
+                problem.headers_mut().insert(name, value.clone());
+            }
         }
         return problem;
     }

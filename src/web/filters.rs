@@ -89,6 +89,16 @@ pub fn paris_day(at: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Today, in Paris: the date statuses, calendars and "aujourd'hui" are computed for.
+/// The instant a day starts in Paris (its first valid local time), in UTC.
+pub fn paris_start(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN)))
+}
+
 pub fn today() -> NaiveDate {
     paris_day(Utc::now())
 }
