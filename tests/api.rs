@@ -127,6 +127,30 @@ async fn a_product_key_reads_its_product_and_pushes_measurements_idempotently(db
     assert_eq!(json_of(&product)["name"], "Aide au Répit");
     assert!(json_of(&product)["vision"]["statement"].is_string());
 
+    // The vision's versions, as its history page lists them.
+    let versions = api(
+        &app,
+        "GET",
+        &format!("/api/v1/produits/{PRODUCT}/vision/versions"),
+        Some(&key),
+        None,
+    )
+    .await;
+    let versions = json_of(&versions)["versions"].as_array().unwrap().clone();
+    let saved: i64 = sqlx::query_scalar(
+        "select count(*) from vision_versions v join products p on p.id = v.product_id where p.slug = $1",
+    )
+    .bind(PRODUCT)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(versions.len() as i64, saved);
+    assert!(saved > 0, "the demo vision has versions");
+    assert_eq!(
+        versions[0]["statement"],
+        json_of(&product)["vision"]["statement"]
+    );
+
     let (id, indicator) = first_indicator(&app, &key, PRODUCT).await;
     let before = indicator["measurements"].as_array().unwrap().len();
     let url = format!("/api/v1/indicateurs/{id}/mesures");
@@ -777,6 +801,7 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_lists_them
         "/produits/{slug}/roadmaps",
         "/produits/{slug}/raci",
         "/indicateurs/{id}",
+        "/produits/{slug}/vision/versions",
     ] {
         assert!(paths.contains_key(path), "{path} documented");
     }
@@ -784,7 +809,7 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_lists_them
     let docs = app.client().get("/api/v1/docs").await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.text("h1").contains("Documentation de l’API"));
-    assert_eq!(docs.texts("main section h2").len(), 10);
+    assert_eq!(docs.texts("main section h2").len(), 11);
 }
 
 /// The same batch sent twice at the same moment, to two instances: stored once, recorded once,

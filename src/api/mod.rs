@@ -37,6 +37,7 @@ pub const PREFIX: &str = "/api/v1";
     paths(
         read::products,
         read::product,
+        read::vision_versions,
         read::indicators,
         indicator_writes::create,
         indicator_writes::show,
@@ -86,6 +87,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/indicateurs/{id}",
             get(indicator_writes::show).put(indicator_writes::update),
+        )
+        .route(
+            "/api/v1/produits/{slug}/vision/versions",
+            get(read::vision_versions),
         )
         .route("/api/v1/produits/{slug}/roadmaps", get(sections::roadmaps))
         .route("/api/v1/produits/{slug}/raci", get(sections::raci))
@@ -162,6 +167,10 @@ pub fn document() -> serde_json::Value {
                 },
                 "RACI": {
                     "operationId": "raci",
+                    "parameters": {"slug": "$response.body#/slug"}
+                },
+                "Versions": {
+                    "operationId": "vision_versions",
                     "parameters": {"slug": "$response.body#/slug"}
                 }
             }),

@@ -341,3 +341,69 @@ pub async fn late_indicators(
     }
     Ok(Json(LateIndicators { items }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct VisionVersions {
+    /// Newest first.
+    pub versions: Vec<VisionVersion>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisionVersion {
+    pub number: i32,
+    pub statement: String,
+    pub raison_detre: String,
+    pub users: String,
+    pub problems: String,
+    pub solution: String,
+    pub impact: String,
+    pub alignment: String,
+    /// The people credited with it, as saved.
+    pub contributors: String,
+    /// The version this one restored, if it is a restoration.
+    pub restored_from: Option<i32>,
+    pub saved_by: String,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// Every saved version of the product's vision, newest first.
+#[utoipa::path(
+    get,
+    path = "/produits/{slug}/vision/versions",
+    tag = "Produits",
+    params(("slug" = String, Path, description = "L’identifiant d’adresse du produit")),
+    responses(
+        (status = 200, description = "Les versions de la vision", body = VisionVersions),
+        (status = 401, description = "Clé manquante ou non valide", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Produit inconnu, ou hors de la portée de la clé", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Trop de requêtes", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("cle" = []))
+)]
+pub async fn vision_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<VisionVersions>> {
+    let row = product_row(&state, &caller, &slug).await?;
+    let versions = crate::vision::db::versions(&state.db, row.id).await?;
+    Ok(Json(VisionVersions {
+        versions: versions
+            .into_iter()
+            .map(|v| VisionVersion {
+                number: v.number,
+                statement: v.text.statement,
+                raison_detre: v.text.raison_detre,
+                users: v.text.users,
+                problems: v.text.problems,
+                solution: v.text.solution,
+                impact: v.text.impact,
+                alignment: v.text.alignment,
+                contributors: v.contributors,
+                restored_from: v.restored_from,
+                saved_by: v.saved_by_name,
+                saved_at: v.saved_at,
+            })
+            .collect(),
+    }))
+}

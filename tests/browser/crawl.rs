@@ -46,6 +46,10 @@ const NOT_LINKED: &[(&str, &str)] = &[
         "JSON API (tests/api.rs)",
     ),
     ("/api/v1/produits/{slug}/raci", "JSON API (tests/api.rs)"),
+    (
+        "/api/v1/produits/{slug}/vision/versions",
+        "JSON API (tests/api.rs)",
+    ),
     ("/api/v1/indicateurs/{id}", "JSON API (tests/api.rs)"),
     ("/api/v1/{*rest}", "the JSON API's 404 (tests/api.rs)"),
 ];
