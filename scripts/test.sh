@@ -19,18 +19,20 @@ if [ "${#packages[@]}" -gt 0 ]; then
     || die "could not install ${packages[*]}; install them and run again"
 fi
 
-# The API's contract test runs schemathesis (PyPI) against a live server, from a virtual
-# environment of its own.
+# The API's contract tests run schemathesis against a live server and openapi-spec-validator on
+# the document (both from PyPI), from a virtual environment of their own.
 SCHEMATHESIS_VENV="$PWD/target/schemathesis"
-if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ]; then
+if [ ! -x "$SCHEMATHESIS_VENV/bin/schemathesis" ] || [ ! -x "$SCHEMATHESIS_VENV/bin/openapi-spec-validator" ]; then
   command -v python3 >/dev/null || die "python3 is missing: install Python 3 (with venv) and run again"
   say "Installing schemathesis (Python, in $SCHEMATHESIS_VENV)"
   python3 -m venv "$SCHEMATHESIS_VENV" \
     || die "python3 -m venv failed: install python3-venv and run again"
-  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5' \
-    || die "could not install schemathesis from PyPI"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    'schemathesis>=4.3,<5' 'openapi-spec-validator>=0.7,<0.8' \
+    || die "could not install schemathesis and openapi-spec-validator from PyPI"
 fi
 export BOUSSOLE_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
+export BOUSSOLE_OPENAPI_VALIDATOR="$SCHEMATHESIS_VENV/bin/openapi-spec-validator"
 
 # #[sqlx::test] connects to this database and creates a fresh database per test beside it.
 export DATABASE_URL="${DATABASE_URL:-$BOUSSOLE_PG_SERVER/postgres}"

@@ -349,6 +349,27 @@ async fn keys_read_only_what_their_scope_and_product_allow(db: PgPool) {
         "as many as the dashboard's tile counts"
     );
     assert!(late.iter().all(|l| l["indicator"]["status"] == "en-retard"));
+    // The risks list names as many as the dashboard's list of risks.
+    let risks = json_of(
+        &api(
+            &app,
+            "GET",
+            "/api/v1/portefeuille/risques",
+            Some(&portfolio),
+            None,
+        )
+        .await,
+    );
+    let page = admin.get("/portefeuille/risques").await;
+    let shown: usize = page
+        .text("#total")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(risks["items"].as_array().unwrap().len(), shown);
+    assert!(shown > 0, "the demo has risks");
     // The product key reads the late indicators of its product only.
     let own = json_of(
         &api(
@@ -802,6 +823,7 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_lists_them
         "/produits/{slug}/raci",
         "/indicateurs/{id}",
         "/produits/{slug}/vision/versions",
+        "/portefeuille/risques",
     ] {
         assert!(paths.contains_key(path), "{path} documented");
     }
@@ -809,7 +831,7 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_lists_them
     let docs = app.client().get("/api/v1/docs").await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.text("h1").contains("Documentation de l’API"));
-    assert_eq!(docs.texts("main section h2").len(), 11);
+    assert_eq!(docs.texts("main section h2").len(), 12);
 }
 
 /// The same batch sent twice at the same moment, to two instances: stored once, recorded once,
@@ -1079,4 +1101,48 @@ async fn indicators_are_created_and_updated_with_the_form_rules_and_if_match(db:
         first.contains("Clé d’API « Définitions »") && first.contains("a modifié l’indicateur"),
         "{first}"
     );
+}
+
+/// Every read runs as many statements for the 1,000 products of the benchmark as for the demo's
+/// 30, and at most 6.
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn reads_run_as_many_statements_for_1000_products_as_for_30(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let key = create_key(&mut admin, "/admin/cles-api", "Mesure", None).await;
+    let (id, _) = first_indicator(&app, &key, PRODUCT).await;
+    let paths = [
+        "/api/v1/produits?limit=500".to_owned(),
+        format!("/api/v1/produits/{PRODUCT}"),
+        format!("/api/v1/produits/{PRODUCT}/vision/versions"),
+        format!("/api/v1/produits/{PRODUCT}/indicateurs"),
+        format!("/api/v1/produits/{PRODUCT}/roadmaps"),
+        format!("/api/v1/produits/{PRODUCT}/raci"),
+        format!("/api/v1/indicateurs/{id}"),
+        "/api/v1/portefeuille/indicateurs-en-retard".to_owned(),
+        "/api/v1/portefeuille/risques".to_owned(),
+    ];
+    let small = statements(&app, &key, &paths).await;
+    let added = boussole::demo::grow(&db, 1000).await.unwrap();
+    assert!(added > 900, "{added} products added");
+    let large = statements(&app, &key, &paths).await;
+    assert_eq!(
+        small, large,
+        "statements per read at 30 and at 1,000 products"
+    );
+}
+
+/// The statements each read runs, measured once the portfolio's rows are kept (the first read
+/// after a change reads them again, as every read but the first does not).
+async fn statements(app: &TestApp, key: &str, paths: &[String]) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for path in paths {
+        api(app, "GET", path, Some(key), None).await;
+        let (page, queries) = count_queries(api(app, "GET", path, Some(key), None)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        assert!(queries <= 6, "{path}: {queries} statements");
+        counts.push(queries);
+    }
+    counts
 }

@@ -100,3 +100,28 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document(d
     );
     println!("{report}");
 }
+
+/// The OpenAPI document validates against the OpenAPI 3.1 specification.
+#[test]
+fn the_openapi_document_is_valid_openapi_3_1() {
+    let Some(validator) = std::env::var_os("BOUSSOLE_OPENAPI_VALIDATOR") else {
+        panic!(
+            "BOUSSOLE_OPENAPI_VALIDATOR is not set: run `make test` (which installs openapi-spec-validator), or set it to its executable"
+        );
+    };
+    let document = boussole::api::document();
+    assert_eq!(document["openapi"], "3.1.0");
+    let path = std::env::temp_dir().join(format!("boussole-openapi-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_vec_pretty(&document).unwrap()).unwrap();
+    let output = std::process::Command::new(validator)
+        .arg(&path)
+        .output()
+        .expect("openapi-spec-validator runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

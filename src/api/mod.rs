@@ -43,6 +43,7 @@ pub const PREFIX: &str = "/api/v1";
         indicator_writes::show,
         indicator_writes::update,
         read::late_indicators,
+        sections::portfolio_risks,
         sections::roadmaps,
         sections::raci,
         measurements::push
@@ -97,6 +98,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/portefeuille/indicateurs-en-retard",
             get(read::late_indicators),
+        )
+        .route(
+            "/api/v1/portefeuille/risques",
+            get(sections::portfolio_risks),
         )
         .route("/api/v1/indicateurs/{id}/mesures", post(measurements::push))
         .route("/api/v1/openapi.json", get(openapi))

@@ -66,6 +66,21 @@ pub struct Risk {
     pub status: &'static str,
 }
 
+impl From<crate::roadmaps::db::Risk> for Risk {
+    fn from(r: crate::roadmaps::db::Risk) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind.code(),
+            description: r.description,
+            owner: r.owner,
+            likelihood: r.likelihood.code(),
+            impact: r.impact.code(),
+            mitigation: r.mitigation,
+            status: r.status.code(),
+        }
+    }
+}
+
 /// The product's roadmaps, latest first, each with its initiatives and risks.
 #[utoipa::path(
     get,
@@ -121,20 +136,7 @@ pub async fn roadmaps(
                             milestone: i.milestone,
                         })
                         .collect(),
-                    risks: p
-                        .risks
-                        .into_iter()
-                        .map(|r| Risk {
-                            id: r.id,
-                            kind: r.kind.code(),
-                            description: r.description,
-                            owner: r.owner,
-                            likelihood: r.likelihood.code(),
-                            impact: r.impact.code(),
-                            mitigation: r.mitigation,
-                            status: r.status.code(),
-                        })
-                        .collect(),
+                    risks: p.risks.into_iter().map(Risk::from).collect(),
                 }
             })
             .collect(),
@@ -227,4 +229,64 @@ pub async fn raci(
             })
             .collect(),
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortfolioRisks {
+    pub items: Vec<PortfolioRisk>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortfolioRisk {
+    pub product: String,
+    pub product_name: String,
+    pub roadmap_id: Uuid,
+    pub roadmap_start: NaiveDate,
+    pub roadmap_end: NaiveDate,
+    pub risk: Risk,
+}
+
+/// The risks and dependencies of the roadmaps in progress or to come, of the active products
+/// the key may read (as the dashboard's list « Risques et dépendances »).
+#[utoipa::path(
+    get,
+    path = "/portefeuille/risques",
+    tag = "Portefeuille",
+    responses(
+        (status = 200, description = "Les risques et dépendances", body = PortfolioRisks),
+        (status = 401, description = "Clé manquante ou non valide", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Trop de requêtes", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("cle" = []))
+)]
+pub async fn portfolio_risks(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<PortfolioRisks>> {
+    let today = today();
+    let stamp = crate::portfolio::db::change_stamp(&state.db).await?;
+    let all = state.portfolio.rows(&state.db, &stamp, today).await?;
+    let readable: std::collections::HashMap<Uuid, &crate::portfolio::model::Row> = all
+        .iter()
+        .filter(|r| !r.archived && caller.reads(r.id))
+        .map(|r| (r.id, r))
+        .collect();
+    let ids: Vec<Uuid> = readable.keys().copied().collect();
+    let risks = crate::roadmaps::db::portfolio_risks(&state.db, &ids, today).await?;
+    let mut items: Vec<PortfolioRisk> = risks
+        .into_iter()
+        .filter_map(|found| {
+            let row = readable.get(&found.product_id)?;
+            Some(PortfolioRisk {
+                product: row.slug.to_string(),
+                product_name: row.name.to_string(),
+                roadmap_id: found.roadmap_id,
+                roadmap_start: found.window.start,
+                roadmap_end: found.window.last_day(),
+                risk: Risk::from(found.risk),
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| (&a.product, a.risk.id).cmp(&(&b.product, b.risk.id)));
+    Ok(Json(PortfolioRisks { items }))
 }

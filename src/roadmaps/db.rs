@@ -776,3 +776,48 @@ pub async fn timeline(
         })
         .collect())
 }
+
+/// A risk or dependency of a roadmap not yet ended, with its roadmap and product.
+pub struct PortfolioRisk {
+    pub roadmap_id: Uuid,
+    pub product_id: Uuid,
+    pub window: Window,
+    pub risk: Risk,
+}
+
+/// The risks and dependencies of these products' roadmaps in progress or to come: one statement.
+pub async fn portfolio_risks(
+    db: impl PgExecutor<'_>,
+    products: &[Uuid],
+    today: NaiveDate,
+) -> sqlx::Result<Vec<PortfolioRisk>> {
+    let rows = sqlx::query!(
+        r#"select k.id, r.id as roadmap_id, r.product_id, r.start_month, r.end_month,
+                  k.kind as "kind: RiskKind", k.description, k.owner, k.likelihood as "likelihood: Level",
+                  k.impact as "impact: Level", k.mitigation, k.status as "status: RiskStatus"
+           from risks k join roadmaps r on r.id = k.roadmap_id
+           where r.product_id = any($1) and r.end_month >= date_trunc('month', $2::date)::date"#,
+        products,
+        today
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|k| PortfolioRisk {
+            roadmap_id: k.roadmap_id,
+            product_id: k.product_id,
+            window: window(k.start_month, k.end_month),
+            risk: Risk {
+                id: k.id,
+                kind: k.kind,
+                description: k.description,
+                owner: k.owner,
+                likelihood: k.likelihood,
+                impact: k.impact,
+                mitigation: k.mitigation,
+                status: k.status,
+            },
+        })
+        .collect())
+}

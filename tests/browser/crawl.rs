@@ -46,6 +46,7 @@ const NOT_LINKED: &[(&str, &str)] = &[
         "JSON API (tests/api.rs)",
     ),
     ("/api/v1/produits/{slug}/raci", "JSON API (tests/api.rs)"),
+    ("/api/v1/portefeuille/risques", "JSON API (tests/api.rs)"),
     (
         "/api/v1/produits/{slug}/vision/versions",
         "JSON API (tests/api.rs)",

@@ -9,30 +9,18 @@ use super::{Item, Value, product_cell};
 use crate::{
     error::AppResult,
     portfolio::model::Row,
-    roadmaps::{
-        db::window,
-        model::{Level, RiskKind, RiskStatus},
-    },
+    roadmaps::model::{Level, RiskStatus},
 };
 
 pub async fn items(db: &PgPool, products: &[&Row], today: NaiveDate) -> AppResult<Vec<Item>> {
     let by_id: HashMap<_, _> = products.iter().map(|r| (r.id, *r)).collect();
     let ids: Vec<_> = by_id.keys().copied().collect();
-    let risks = sqlx::query!(
-        r#"select k.id, r.id as roadmap_id, r.product_id, r.start_month, r.end_month,
-                  k.kind as "kind: RiskKind", k.description, k.owner, k.likelihood as "likelihood: Level",
-                  k.impact as "impact: Level", k.mitigation, k.status as "status: RiskStatus"
-           from risks k join roadmaps r on r.id = k.roadmap_id
-           where r.product_id = any($1) and r.end_month >= date_trunc('month', $2::date)::date"#,
-        &ids,
-        today
-    )
-    .fetch_all(db)
-    .await?;
+    let risks = crate::roadmaps::db::portfolio_risks(db, &ids, today).await?;
     Ok(risks
         .into_iter()
-        .filter_map(|k| {
-            let row = by_id.get(&k.product_id)?;
+        .filter_map(|found| {
+            let row = by_id.get(&found.product_id)?;
+            let (k, roadmap_id) = (found.risk, found.roadmap_id);
             let high = k.likelihood == Level::High || k.impact == Level::High;
             let open = k.status == RiskStatus::Open;
             let (level, kind, rank) = match (k.likelihood, k.impact) {
@@ -40,7 +28,7 @@ pub async fn items(db: &PgPool, products: &[&Row], today: NaiveDate) -> AppResul
                 (Level::Medium, _) | (_, Level::Medium) => ("Moyen", "warning", 2),
                 _ => ("Faible", "info", 1),
             };
-            let base = format!("/produits/{}/roadmaps/{}", row.slug, k.roadmap_id);
+            let base = format!("/produits/{}/roadmaps/{}", row.slug, roadmap_id);
             let mut states = vec![k.status.code()];
             if high && open {
                 states.push("fort-ouvert");
@@ -49,7 +37,7 @@ pub async fn items(db: &PgPool, products: &[&Row], today: NaiveDate) -> AppResul
                 cells: vec![
                     product_cell(row),
                     Value::Link {
-                        text: window(k.start_month, k.end_month).label(),
+                        text: found.window.label(),
                         url: format!("{base}#risques"),
                     },
                     Value::Text(k.kind.label().into()),
