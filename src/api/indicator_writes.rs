@@ -169,11 +169,7 @@ fn answer(status: StatusCode, indicator: &db::Indicator) -> Response {
 
 /// The indicator `id` and its product, if the key may read it.
 async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Uuid, db::Indicator)> {
-    let id = Uuid::parse_str(id).map_err(|_| Problem::not_found())?;
-    let (product, ..) = db::product_of(&state.db, id)
-        .await?
-        .filter(|(product, ..)| caller.reads(*product))
-        .ok_or_else(Problem::not_found)?;
+    let (id, product, ..) = super::read::indicator_of(state, caller, id).await?;
     let indicator = db::indicators(&state.db, product, Some(id))
         .await?
         .into_iter()

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use axum::{Json as JsonBody, extract::State};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     keys::Caller,
@@ -124,11 +123,7 @@ pub async fn push(
     Path(id): Path<String>,
     Json(batch): Json<MeasurementBatch>,
 ) -> ApiResult<JsonBody<BatchOutcome>> {
-    let id = Uuid::parse_str(&id).map_err(|_| Problem::not_found())?;
-    let (product, name, unit) = db::product_of(&state.db, id)
-        .await?
-        .filter(|(product, ..)| caller.reads(*product))
-        .ok_or_else(Problem::not_found)?;
+    let (id, product, name, unit) = super::read::indicator_of(&state, &caller, &id).await?;
     caller.writes(product)?;
     let points = check(batch, today()).map_err(Problem::invalid)?;
     let mut change = Change::begin(&state.db, product, caller.actor.clone()).await?;

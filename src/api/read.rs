@@ -154,8 +154,7 @@ pub async fn products(
     query.mes.clear();
     let filters = Filters::parse(&query);
     let today = today();
-    let stamp = portfolio::db::change_stamp(&state.db).await?;
-    let all = state.portfolio.rows(&state.db, &stamp, today).await?;
+    let all = portfolio_rows(&state, today).await?;
     let visible: Vec<_> = all
         .iter()
         .filter(|row| caller.reads(row.id))
@@ -213,14 +212,37 @@ pub struct Vision {
     pub reviewed_at: Option<DateTime<Utc>>,
 }
 
+/// Every product's dashboard row as of now, from the rows kept between changes.
+pub(super) async fn portfolio_rows(
+    state: &AppState,
+    today: chrono::NaiveDate,
+) -> ApiResult<std::sync::Arc<Vec<portfolio::model::Row>>> {
+    let stamp = portfolio::db::change_stamp(&state.db).await?;
+    Ok(state.portfolio.rows(&state.db, &stamp, today).await?)
+}
+
+/// The indicator `id` (text from the path), its product, name and unit, or 404 (also for an
+/// indicator the key may not read).
+pub(super) async fn indicator_of(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(uuid::Uuid, uuid::Uuid, String, String)> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| Problem::not_found())?;
+    let (product, name, unit) = crate::indicators::db::product_of(&state.db, id)
+        .await?
+        .filter(|(product, ..)| caller.reads(*product))
+        .ok_or_else(Problem::not_found)?;
+    Ok((id, product, name, unit))
+}
+
 /// The product's row of the portfolio, or 404 (also for a product the key may not read).
 pub(super) async fn product_row(
     state: &AppState,
     caller: &Caller,
     slug: &str,
 ) -> ApiResult<portfolio::model::Row> {
-    let stamp = portfolio::db::change_stamp(&state.db).await?;
-    let all = state.portfolio.rows(&state.db, &stamp, today()).await?;
+    let all = portfolio_rows(state, today()).await?;
     all.iter()
         .find(|row| &*row.slug == slug && caller.reads(row.id))
         .cloned()
@@ -317,9 +339,8 @@ pub async fn late_indicators(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<LateIndicators>> {
-    let stamp = portfolio::db::change_stamp(&state.db).await?;
     let today = today();
-    let all = state.portfolio.rows(&state.db, &stamp, today).await?;
+    let all = portfolio_rows(&state, today).await?;
     // The stored health says which products have late indicators; only theirs are read.
     let concerned: Vec<_> = all
         .iter()

@@ -264,8 +264,7 @@ pub async fn portfolio_risks(
     caller: Caller,
 ) -> ApiResult<Json<PortfolioRisks>> {
     let today = today();
-    let stamp = crate::portfolio::db::change_stamp(&state.db).await?;
-    let all = state.portfolio.rows(&state.db, &stamp, today).await?;
+    let all = super::read::portfolio_rows(&state, today).await?;
     let readable: std::collections::HashMap<Uuid, &crate::portfolio::model::Row> = all
         .iter()
         .filter(|r| !r.archived && caller.reads(r.id))
