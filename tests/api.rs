@@ -458,6 +458,30 @@ async fn missing_unknown_revoked_and_expired_keys_get_the_same_401(db: PgPool) {
             .status,
         StatusCode::OK
     );
+    // Keys on the whole portfolio are in the audit trail too, under no product.
+    let other = create_key(&mut admin, "/admin/cles-api", "Éphémère", None).await;
+    let keys = admin.get("/admin/cles-api").await;
+    let revoke = keys.attrs("a[title='Révoquer la clé Éphémère']", "href")[0].clone();
+    let confirm = admin.get(&revoke).await;
+    admin.submit(&confirm, "main form", &[]).await;
+    problem(
+        &api(&app, "GET", "/api/v1/produits", Some(&other), None).await,
+        StatusCode::UNAUTHORIZED,
+    );
+    let recorded: Vec<(String, String)> = sqlx::query_as(
+        "select action, changes::text from audit_events
+         where entity = 'api_key' and product_id is null order by id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let actions: Vec<_> = recorded.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["api-key-create", "api-key-create", "api-key-revoke"],
+        "{recorded:?}"
+    );
+    assert!(recorded[2].1.contains("Éphémère"), "{recorded:?}");
     sqlx::query("update users set role = 'reader' where id = (select created_by from api_keys where label = 'Direction')")
         .execute(&db)
         .await

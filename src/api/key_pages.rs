@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::keys::{self, ApiKey, DEFAULT_DAYS, MAX_DAYS, NewKey, Scope};
 use crate::{
-    audit::{Action, Entity, FieldChange, model::subject},
+    audit::{self, Action, Entity, FieldChange, db::Actor, model::subject},
     auth::{AdminOnly, Viewer, extract::session_error},
     error::{AppError, AppResult},
     products::extract::{EditSheet, ProductSheet},
@@ -217,7 +217,18 @@ impl Owner<'_> {
             }
             Self::Portfolio(_) => {
                 let mut tx = state.db.begin().await?;
-                keys::create(&mut tx, &new).await?;
+                let id = keys::create(&mut tx, &new).await?;
+                let actor = Actor::user(&viewer.user);
+                audit::db::record_by(
+                    &mut tx,
+                    &actor,
+                    None,
+                    Entity::ApiKey,
+                    id,
+                    Action::ApiKeyCreate,
+                    &changes,
+                )
+                .await?;
                 tx.commit().await?;
             }
         }
@@ -251,9 +262,22 @@ impl Owner<'_> {
             }
             Self::Portfolio(viewer) => {
                 let mut tx = state.db.begin().await?;
-                keys::revoke(&mut tx, None, id)
+                let revoked = keys::revoke(&mut tx, None, id)
                     .await?
                     .ok_or(AppError::NotFound)?;
+                if revoked.now {
+                    let key = keys::describe(&revoked.label, &revoked.prefix);
+                    audit::db::record_by(
+                        &mut tx,
+                        &Actor::user(&viewer.user),
+                        None,
+                        Entity::ApiKey,
+                        id,
+                        Action::ApiKeyRevoke,
+                        &[subject("Clé", &key)],
+                    )
+                    .await?;
+                }
                 tx.commit().await?;
                 viewer.flash(message).await?;
                 Ok(Redirect::to("/admin/cles-api").into_response())

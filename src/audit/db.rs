@@ -18,11 +18,16 @@ pub async fn record(
     action: Action,
     changes: &[FieldChange],
 ) -> Result<(), sqlx::Error> {
-    let actor = Actor {
-        id: Some(actor.id),
-        name: actor.display_name.clone(),
-    };
-    record_by(tx, &actor, product_id, entity, entity_id, action, changes).await
+    record_by(
+        tx,
+        &Actor::user(actor),
+        Some(product_id),
+        entity,
+        entity_id,
+        action,
+        changes,
+    )
+    .await
 }
 
 /// Who made a change, as the audit trail names them: a user, or an API key (named after its
@@ -33,11 +38,21 @@ pub struct Actor {
     pub name: String,
 }
 
-/// Records a change by `actor`; call it inside the transaction that makes the change.
+impl Actor {
+    pub fn user(user: &User) -> Self {
+        Self {
+            id: Some(user.id),
+            name: user.display_name.clone(),
+        }
+    }
+}
+
+/// Records a change by `actor`; call it inside the transaction that makes the change. A change
+/// of no product in particular (a key on the whole portfolio) has no `product_id`.
 pub async fn record_by(
     tx: &mut PgConnection,
     actor: &Actor,
-    product_id: Uuid,
+    product_id: Option<Uuid>,
     entity: Entity,
     entity_id: Uuid,
     action: Action,

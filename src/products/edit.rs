@@ -49,7 +49,7 @@ impl Change {
         audit::db::record_by(
             &mut self.tx,
             &self.actor,
-            self.product,
+            Some(self.product),
             entity,
             id,
             action,
@@ -75,11 +75,7 @@ pub struct Edit<'a> {
 impl ProductSheet {
     /// Starts a change of this product (the sheet is an `EditSheet`'s: the viewer may edit).
     pub async fn begin(&self, state: &AppState) -> AppResult<Edit<'_>> {
-        let user = &self.viewer.user;
-        let actor = Actor {
-            id: Some(user.id),
-            name: user.display_name.clone(),
-        };
+        let actor = Actor::user(&self.viewer.user);
         Ok(Edit {
             sheet: self,
             change: Change::begin(&state.db, self.product.id, actor).await?,
