@@ -21,7 +21,32 @@ pub struct Config {
     /// Requests per minute allowed to each API key, counted in the database so that every
     /// instance agrees.
     pub api_rate_limit: u32,
+    /// Login through an OpenID provider (ProConnect), when its three variables are set.
+    pub oidc: Option<OidcConfig>,
 }
+
+/// The OpenID provider Boussole is registered with (ProConnect, in production).
+#[derive(Clone)]
+pub struct OidcConfig {
+    /// The issuer, as its discovery document names it: `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    pub unknown_agents: UnknownAgents,
+}
+
+/// What the first ProConnect login of an agent without an account does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownAgents {
+    /// A page explains whom to ask for an account.
+    Refuse,
+    /// A reader's account is created.
+    CreateReader,
+}
+
+/// ProConnect's scopes for what Boussole shows of an agent.
+pub const OIDC_DEFAULT_SCOPES: &str = "openid email given_name usual_name uid siret idp_id";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -117,6 +142,7 @@ impl Config {
             name: "BOUSSOLE_API_RATE_LIMIT",
             reason: "is too large".into(),
         })?;
+        let oidc = oidc(&get)?;
         Ok(Self {
             database_url,
             listen,
@@ -130,6 +156,7 @@ impl Config {
             db_max_connections,
             trust_proxy,
             api_rate_limit,
+            oidc,
         })
     }
 
@@ -148,8 +175,65 @@ impl Config {
             db_max_connections: 10,
             trust_proxy: false,
             api_rate_limit: 600,
+            oidc: None,
         }
     }
+}
+
+/// The provider's three variables, all or none, and the two optional ones.
+fn oidc(get: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, ConfigError> {
+    const NAMES: [&str; 3] = [
+        "BOUSSOLE_OIDC_ISSUER",
+        "BOUSSOLE_OIDC_CLIENT_ID",
+        "BOUSSOLE_OIDC_CLIENT_SECRET",
+    ];
+    let values = NAMES.map(get);
+    let [Some(issuer), Some(client_id), Some(client_secret)] = values.clone() else {
+        if let Some(position) = values.iter().position(Option::is_none)
+            && values.iter().any(Option::is_some)
+        {
+            return Err(ConfigError {
+                name: NAMES[position],
+                reason: "is required when the other BOUSSOLE_OIDC_ variables are set".into(),
+            });
+        }
+        return Ok(None);
+    };
+    let issuer = issuer.trim().trim_end_matches('/').to_owned();
+    if url::Url::parse(&issuer).is_err()
+        || !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+    {
+        return Err(ConfigError {
+            name: "BOUSSOLE_OIDC_ISSUER",
+            reason: "must be the provider's URL, e.g. https://auth.agentconnect.gouv.fr/api/v2"
+                .into(),
+        });
+    }
+    let scopes = parse(get, "BOUSSOLE_OIDC_SCOPES", OIDC_DEFAULT_SCOPES, |v| {
+        let scopes: Vec<String> = v.split_whitespace().map(str::to_owned).collect();
+        if scopes.iter().any(|s| s == "openid") {
+            Ok(scopes)
+        } else {
+            Err("must include openid".into())
+        }
+    })?;
+    let unknown_agents = parse(
+        get,
+        "BOUSSOLE_OIDC_UNKNOWN_AGENTS",
+        "refuser",
+        |v| match v {
+            "refuser" => Ok(UnknownAgents::Refuse),
+            "lecteur" => Ok(UnknownAgents::CreateReader),
+            _ => Err("must be refuser or lecteur".into()),
+        },
+    )?;
+    Ok(Some(OidcConfig {
+        issuer,
+        client_id: client_id.trim().to_owned(),
+        client_secret: client_secret.trim().to_owned(),
+        scopes,
+        unknown_agents,
+    }))
 }
 
 fn parse<T>(
@@ -192,6 +276,18 @@ impl fmt::Debug for Config {
             .field("statement_timeout", &self.statement_timeout)
             .field("db_max_connections", &self.db_max_connections)
             .field("trust_proxy", &self.trust_proxy)
+            .field(
+                "oidc",
+                &self.oidc.as_ref().map(|o| {
+                    format!(
+                        "issuer {}, client {}, secret [redacted], scopes {}, unknown agents {:?}",
+                        o.issuer,
+                        o.client_id,
+                        o.scopes.join(" "),
+                        o.unknown_agents
+                    )
+                }),
+            )
             .finish()
     }
 }
@@ -239,6 +335,39 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.name, "BOUSSOLE_BASE_URL");
+    }
+
+    #[test]
+    fn the_provider_needs_its_three_variables_or_none() {
+        let db = ("DATABASE_URL", "postgres://h/db");
+        assert!(config(&[db]).unwrap().oidc.is_none());
+        let err =
+            config(&[db, ("BOUSSOLE_OIDC_ISSUER", "https://idp.example.gouv.fr")]).unwrap_err();
+        assert_eq!(err.name, "BOUSSOLE_OIDC_CLIENT_ID");
+        let full = [
+            db,
+            (
+                "BOUSSOLE_OIDC_ISSUER",
+                "https://idp.example.gouv.fr/api/v2/",
+            ),
+            ("BOUSSOLE_OIDC_CLIENT_ID", "boussole"),
+            ("BOUSSOLE_OIDC_CLIENT_SECRET", "s3cret-du-client"),
+        ];
+        let c = config(&full).unwrap();
+        let oidc = c.oidc.as_ref().unwrap();
+        assert_eq!(oidc.issuer, "https://idp.example.gouv.fr/api/v2");
+        assert_eq!(oidc.unknown_agents, UnknownAgents::Refuse);
+        assert!(oidc.scopes.contains(&"usual_name".to_owned()));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let mut bad = full.to_vec();
+        bad.push(("BOUSSOLE_OIDC_UNKNOWN_AGENTS", "admin"));
+        assert_eq!(
+            config(&bad).unwrap_err().name,
+            "BOUSSOLE_OIDC_UNKNOWN_AGENTS"
+        );
+        let mut bad = full.to_vec();
+        bad.push(("BOUSSOLE_OIDC_SCOPES", "email"));
+        assert_eq!(config(&bad).unwrap_err().name, "BOUSSOLE_OIDC_SCOPES");
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub struct AppState {
     /// Pages as last rendered, by validator: the share page, the sheet and the dashboard (see
     /// `web::memo::Rendered`).
     pub pages: Arc<crate::web::memo::Rendered>,
+    /// The OpenID provider (ProConnect), when configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Provider>>,
+    /// The `Content-Security-Policy` of every answer.
+    pub csp: axum::http::HeaderValue,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -41,7 +45,15 @@ impl axum::extract::FromRef<AppState> for PgPool {
 impl AppState {
     pub fn new(db: PgPool, config: Config) -> Self {
         let version = assets_version(&config.static_dir);
+        let oidc = config.oidc.clone().and_then(|oidc| {
+            crate::auth::oidc::Provider::new(oidc, &config.base_url)
+                .inspect_err(|error| tracing::error!(%error, "ProConnect login is off"))
+                .ok()
+                .map(Arc::new)
+        });
         Self {
+            csp: crate::web::security::content_security_policy(&config),
+            oidc,
             db,
             config: Arc::new(config),
             assets: format!("/static/{version}").into(),

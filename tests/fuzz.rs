@@ -51,6 +51,14 @@ const NO_FORM_ON_ANY_PAGE: &[(&str, &str)] = &[
         "/api/v1/produits/{slug}/indicateurs",
         "JSON API, not a form: its hostile bodies are in tests/api.rs",
     ),
+    (
+        "/login/proconnect",
+        "shown with ProConnect configured only: its hostile input is in tests/proconnect.rs",
+    ),
+    (
+        "/admin/utilisateurs/{id}/proconnect",
+        "shown with ProConnect configured only: its hostile input is in tests/proconnect.rs",
+    ),
 ];
 
 const MARKUP: &str = "<script>alert(1)</script><b>x</b>";

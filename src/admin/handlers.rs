@@ -27,6 +27,11 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|a| AccountRow {
+            login: login_methods(&a),
+            invited: a
+                .invited_at
+                .map(|at| filters::date_short(filters::paris_day(at))),
+            can_invite: state.oidc.is_some() && a.proconnect.is_none() && a.invited_at.is_none(),
             id: a.user.id.to_string(),
             is_me: a.user.id == viewer.user.id,
             name: a.user.display_name,
@@ -43,6 +48,48 @@ pub async fn list(
         roles: Role::ALL,
     };
     Ok(page)
+}
+
+/// How an account logs in, for the administrators' list.
+fn login_methods(account: &db::Account) -> String {
+    let proconnect = account.proconnect.as_ref().map(|(at, acr)| {
+        let level = acr
+            .as_deref()
+            .map(|acr| format!(", niveau {acr}"))
+            .unwrap_or_default();
+        format!(
+            "ProConnect (dernière connexion le {}{level})",
+            filters::date_short(filters::paris_day(*at))
+        )
+    });
+    match (account.has_password, proconnect) {
+        (true, Some(p)) => format!("Mot de passe et {p}"),
+        (false, Some(p)) => p,
+        (true, None) => "Mot de passe".into(),
+        (false, None) => "Aucune".into(),
+    }
+}
+
+/// Invites an account to be linked to its ProConnect identity at its next ProConnect login.
+pub async fn invite_proconnect(
+    State(state): State<AppState>,
+    AdminOnly(viewer): AdminOnly,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    if state.oidc.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if !crate::auth::identities::invite(&state.db, &viewer.user, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Flash::success(
+        "Invitation enregistrée : à sa prochaine connexion avec ProConnect sous l’adresse de ce \
+         compte, la personne retrouvera son compte, lié à son identité ProConnect.",
+    )
+    .push(&viewer.session)
+    .await
+    .map_err(session_error)?;
+    Ok(Redirect::to("/admin/utilisateurs").into_response())
 }
 
 pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<impl IntoResponse> {

@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/utilisateurs/{id}/debloquer", post(handlers::unlock))
         .route(
+            "/admin/utilisateurs/{id}/proconnect",
+            post(handlers::invite_proconnect),
+        )
+        .route(
             "/admin/parametres",
             get(settings::show).post(settings::save),
         )

@@ -15,6 +15,12 @@ pub struct AccountRow {
     pub is_me: bool,
     /// Failed logins within the throttling window (a "Débloquer" button when > 0).
     pub recent_failures: i64,
+    /// How the account logs in: "Mot de passe", "ProConnect (…)", or both.
+    pub login: String,
+    /// An invitation to link ProConnect, pending since this date.
+    pub invited: Option<String>,
+    /// Whether the "invite to ProConnect" button applies (configured, not linked yet).
+    pub can_invite: bool,
 }
 
 #[derive(Template)]

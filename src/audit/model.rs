@@ -76,6 +76,8 @@ pub enum Entity {
     Activity,
     Raci,
     ApiKey,
+    /// An account (under no product).
+    Account,
 }
 
 impl Entity {
@@ -95,6 +97,7 @@ impl Entity {
             Self::Activity => "activity",
             Self::Raci => "raci",
             Self::ApiKey => "api_key",
+            Self::Account => "account",
         }
     }
 }
@@ -138,6 +141,12 @@ pub enum Action {
     ApiKeyRevoke,
     /// Measurements sent through the API, added or replaced.
     MeasurementsApi,
+    /// An account created at an agent's first ProConnect login.
+    AccountCreate,
+    /// An administrator invited an account to be linked to its ProConnect identity.
+    IdentityInvite,
+    /// An account linked to a ProConnect identity, at the invited agent's first login.
+    IdentityLink,
 }
 
 impl Action {
@@ -178,6 +187,9 @@ impl Action {
             Self::ApiKeyCreate => "api-key-create",
             Self::ApiKeyRevoke => "api-key-revoke",
             Self::MeasurementsApi => "measurements-api",
+            Self::AccountCreate => "account-create",
+            Self::IdentityInvite => "identity-invite",
+            Self::IdentityLink => "identity-link",
         }
     }
 
@@ -218,6 +230,9 @@ impl Action {
             Self::ApiKeyCreate,
             Self::ApiKeyRevoke,
             Self::MeasurementsApi,
+            Self::AccountCreate,
+            Self::IdentityInvite,
+            Self::IdentityLink,
         ]
         .into_iter()
         .find(|a| a.code() == code)
@@ -263,6 +278,15 @@ pub fn sentence(actor: &str, action: &str, changes: &[FieldChange]) -> String {
             let count = changes.len().saturating_sub(1);
             format!("{actor} a envoyé {count} mesure(s) de « {name} » par l’API")
         }
+        Some(Action::AccountCreate) => format!("{actor} a créé son compte avec ProConnect"),
+        Some(Action::IdentityInvite) => match first {
+            Some(c) => format!(
+                "{actor} a invité {} à lier son compte à ProConnect",
+                c.after
+            ),
+            None => format!("{actor} a invité un compte à se lier à ProConnect"),
+        },
+        Some(Action::IdentityLink) => format!("{actor} a lié son compte à ProConnect"),
         Some(Action::Archive) => format!("{actor} a archivé le produit"),
         Some(Action::Restore) => format!("{actor} a restauré le produit"),
         Some(Action::ChangePhase) => match first {

@@ -15,6 +15,12 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     /// Failed logins on this account within the throttling window.
     pub recent_failures: i64,
+    /// Whether a password opens it (accounts made by ProConnect have none).
+    pub has_password: bool,
+    /// The last ProConnect login of a linked account, and the `acr` it came with.
+    pub proconnect: Option<(DateTime<Utc>, Option<String>)>,
+    /// When an administrator invited it to be linked to ProConnect, if pending.
+    pub invited_at: Option<DateTime<Utc>>,
 }
 
 pub async fn find_active_user(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<User>> {
@@ -212,10 +218,15 @@ pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>
         r#"select u.id, u.email, u.display_name, u.role as "role: Role", u.active, u.created_at,
                   (select count(*) from login_failures f
                    where f.email = lower(u.email)
-                     and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!"
+                     and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!",
+                  u.password_hash <> $2 as "has_password!", u.identity_invited_at,
+                  i.last_login_at as "proconnect_at?", i.last_acr
            from users u
+           left join lateral (select last_login_at, last_acr from user_identities
+                              where user_id = u.id order by last_login_at desc limit 1) i on true
            order by u.active desc, u.display_name collate "fr-x-icu""#,
-        THROTTLE_WINDOW_MINUTES
+        THROTTLE_WINDOW_MINUTES,
+        super::identities::NO_PASSWORD
     )
     .fetch_all(db)
     .await?;
@@ -231,6 +242,9 @@ pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>
                 active: r.active,
                 created_at: r.created_at,
                 recent_failures: r.recent_failures,
+                has_password: r.has_password,
+                proconnect: r.proconnect_at.map(|at| (at, r.last_acr)),
+                invited_at: r.identity_invited_at,
             })
         })
         .collect()
@@ -310,4 +324,18 @@ pub async fn end_sessions(
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// The active administrators, by name, to whom a refused agent may write.
+pub async fn admin_contacts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query!(
+        r#"select display_name, email from users where role = 'admin' and active
+           order by display_name collate "fr-x-icu" limit 5"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.display_name, r.email))
+        .collect())
 }

@@ -38,6 +38,22 @@ pub struct SessionAuth {
     pub since: i64,
 }
 
+/// Signs `user_id` in on this session, under a new session id (so that an id planted before
+/// the login is worthless after it).
+pub async fn start_session(session: &Session, user_id: Uuid) -> AppResult<()> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(
+            AUTH_KEY,
+            SessionAuth {
+                user_id,
+                since: Utc::now().timestamp(),
+            },
+        )
+        .await
+        .map_err(session_error)
+}
+
 /// A signed-in, active user, with the page layout for them.
 pub struct Viewer {
     pub user: User,

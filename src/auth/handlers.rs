@@ -16,9 +16,9 @@ use crate::{
 
 use super::{
     db::{self, Admission},
-    extract::{MaybeViewer, SessionAuth, Viewer, session_error},
+    extract::{MaybeViewer, Viewer, session_error, start_session},
     model::{self, FieldErrors, PASSWORD_MAX, PASSWORD_MIN},
-    session_store::{AUTH_KEY, id_hash},
+    session_store::id_hash,
     views::{LoginPage, PasswordPage},
 };
 
@@ -33,6 +33,7 @@ pub struct NextQuery {
 }
 
 pub async fn login_form(
+    State(state): State<AppState>,
     viewer: MaybeViewer,
     Query(query): Query<NextQuery>,
 ) -> AppResult<Response> {
@@ -47,6 +48,7 @@ pub async fn login_form(
         next,
         error: None,
         errors: FieldErrors::new(),
+        proconnect: state.oidc.is_some(),
     };
     Ok(page.into_response())
 }
@@ -92,24 +94,13 @@ pub async fn login(
             next,
             error: Some(LOGIN_FAILED.into()),
             errors: FieldErrors::new(),
+            proconnect: state.oidc.is_some(),
         };
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
     db::forget_attempt(&state.db, attempt).await?;
 
-    // A new id at login, so that an id planted before login is worthless after it.
-    let session = viewer.session;
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(
-            AUTH_KEY,
-            SessionAuth {
-                user_id: user.id,
-                since: Utc::now().timestamp(),
-            },
-        )
-        .await
-        .map_err(session_error)?;
+    start_session(&viewer.session, user.id).await?;
     tracing::info!(user_id = %user.id, "login succeeded");
     Ok(Redirect::to(&next).into_response())
 }
@@ -144,13 +135,8 @@ fn locked_out(until: DateTime<Utc>) -> AppError {
     }
 }
 
-pub async fn logout(viewer: MaybeViewer) -> AppResult<Response> {
-    viewer.session.flush().await.map_err(session_error)?;
-    Flash::info("Vous êtes déconnecté.")
-        .push(&viewer.session)
-        .await
-        .map_err(session_error)?;
-    Ok(Redirect::to("/login").into_response())
+pub async fn logout(State(state): State<AppState>, viewer: MaybeViewer) -> AppResult<Response> {
+    super::proconnect::logout(&state, viewer).await
 }
 
 fn password_page(viewer: Viewer, errors: FieldErrors) -> PasswordPage {

@@ -5,7 +5,10 @@ pub mod db;
 pub mod extract;
 pub mod handlers;
 pub mod hashing;
+pub mod identities;
 pub mod model;
+pub mod oidc;
+pub mod proconnect;
 pub mod session_store;
 pub mod views;
 
@@ -19,6 +22,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(handlers::login_form).post(handlers::login))
         .route("/logout", axum::routing::post(handlers::logout))
+        .route("/login/proconnect", axum::routing::post(proconnect::start))
+        .route("/login/proconnect/retour", get(proconnect::callback))
+        .route("/logout/proconnect/retour", get(proconnect::logout_return))
         .route(
             "/compte/mot-de-passe",
             get(handlers::password_form).post(handlers::change_password),

@@ -4,7 +4,7 @@ use askama::Template;
 
 use crate::web::Layout;
 
-use super::model::FieldErrors;
+use super::{identities::Refusal, model::FieldErrors, oidc::Failure};
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -17,6 +17,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     /// Always empty: a failed login gets one generic message, never a per-field hint.
     pub errors: FieldErrors,
+    /// Whether the ProConnect button is shown.
+    pub proconnect: bool,
 }
 
 #[derive(Template)]
@@ -31,4 +33,50 @@ pub struct PasswordPage {
     pub errors: FieldErrors,
 }
 
-crate::impl_page!(LoginPage, PasswordPage);
+/// A ProConnect login that did not go through: why, what to do, whom to ask.
+#[derive(Template)]
+#[template(path = "auth/proconnect_error.html")]
+pub struct ProConnectErrorPage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub explanation: String,
+    /// Administrators to ask (name, e-mail), for refusals.
+    pub admins: Vec<(String, String)>,
+    /// Whether trying again may help (not for refusals).
+    pub retry: bool,
+    pub request_id: Option<String>,
+}
+
+impl ProConnectErrorPage {
+    pub fn failed(layout: Layout, failure: Failure, request_id: Option<String>) -> Self {
+        let (title, explanation) = failure.explain();
+        Self {
+            layout,
+            title,
+            explanation: explanation.into(),
+            admins: Vec::new(),
+            retry: true,
+            request_id,
+        }
+    }
+
+    pub fn refused(
+        layout: Layout,
+        refusal: Refusal,
+        email: String,
+        admins: Vec<(String, String)>,
+        request_id: Option<String>,
+    ) -> Self {
+        let (title, explanation) = refusal.explain(&email);
+        Self {
+            layout,
+            title,
+            explanation,
+            admins,
+            retry: false,
+            request_id,
+        }
+    }
+}
+
+crate::impl_page!(LoginPage, PasswordPage, ProConnectErrorPage);

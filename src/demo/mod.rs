@@ -571,7 +571,7 @@ async fn demo_vision(
         problems: "Informations dispersées, délais de réponse longs, allers-retours entre services et pièces demandées plusieurs fois.".into(),
         solution: "Un service en ligne unique, conçu avec ses utilisateurs, qui réutilise les données déjà connues de l’administration.".into(),
         impact: "Moins de temps perdu pour les usagers, des agents recentrés sur les cas complexes, des données pour piloter la politique publique.".into(),
-        alignment: if index % 3 == 0 {
+        alignment: if index.is_multiple_of(3) {
             "Transformation numérique de l’État : 100 % des démarches essentielles en ligne, accessibles et de qualité.".into()
         } else {
             String::new()
@@ -593,7 +593,7 @@ async fn demo_vision(
         versions.push(full);
     }
     // Saved this many days ago; a quarter of the visions have not been touched for over 6 months.
-    let age_days = if index % 4 == 0 { 250 } else { 40 };
+    let age_days = if index.is_multiple_of(4) { 250 } else { 40 };
     for (n, text) in versions.iter().enumerate() {
         let number = n as i32 + 1;
         let saved_at = Utc::now() - Duration::days(age_days + 30 * (versions.len() - 1 - n) as i64);
@@ -851,7 +851,7 @@ async fn demo_roadmaps(
         // Only an ended roadmap: the portfolio flags it.
         return Ok(());
     }
-    let length = if index % 2 == 0 { 3 } else { 6 };
+    let length = if index.is_multiple_of(2) { 3 } else { 6 };
     let start = months_ago(1);
     let end = start
         .checked_add_months(chrono::Months::new(length - 1))

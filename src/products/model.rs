@@ -213,10 +213,10 @@ impl ProductForm {
         } else {
             self.slug.trim().to_owned()
         };
-        if let Err(message) = check_slug(&slug) {
-            if !name.is_empty() || !self.slug.trim().is_empty() {
-                errors.insert("slug", message);
-            }
+        if let Err(message) = check_slug(&slug)
+            && (!name.is_empty() || !self.slug.trim().is_empty())
+        {
+            errors.insert("slug", message);
         }
         let description = self.description.trim().to_owned();
         if description.chars().count() > DESCRIPTION_MAX {

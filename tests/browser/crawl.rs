@@ -53,6 +53,14 @@ const NOT_LINKED: &[(&str, &str)] = &[
     ),
     ("/api/v1/indicateurs/{id}", "JSON API (tests/api.rs)"),
     ("/api/v1/{*rest}", "the JSON API's 404 (tests/api.rs)"),
+    (
+        "/login/proconnect/retour",
+        "ProConnect's return, reached from the provider (tests/proconnect.rs, browser journey)",
+    ),
+    (
+        "/logout/proconnect/retour",
+        "ProConnect's return after logout, reached from the provider (tests/proconnect.rs)",
+    ),
 ];
 
 struct Crawl {
@@ -257,7 +265,7 @@ impl Crawl {
 }
 
 /// Runs the Nu HTML checker once over all the pages; one line per error.
-fn nu_errors(sources: &[(String, String)]) -> Vec<String> {
+pub fn nu_errors(sources: &[(String, String)]) -> Vec<String> {
     let jar = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/vnu-jar/build/dist/vnu.jar");
     assert!(jar.exists(), "vnu-jar is installed by npm ci");
     let dir = std::env::temp_dir().join(format!("boussole-nu-{}", uuid::Uuid::new_v4()));

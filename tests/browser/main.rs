@@ -1257,3 +1257,146 @@ async fn a_director_answers_the_committee_questions_in_two_clicks_from_the_dashb
     browser.close().await;
     server.stop().await;
 }
+
+/// A page as the server sends it, checked by the Nu HTML checker.
+async fn assert_valid_html(response: reqwest::Response, what: &str) {
+    let source = response.text().await.unwrap();
+    let errors = crawl::nu_errors(&[(what.to_owned(), source)]);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+async fn wait_for_path(browser: &Browser, path: &str) {
+    for _ in 0..100 {
+        if browser.client.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "still at {} instead of {path}",
+        browser.client.current_url().await.unwrap()
+    );
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn an_agent_signs_in_with_proconnect_and_out_through_it(db: PgPool) {
+    use boussole::config::UnknownAgents;
+    use common::oidc::{exclusive, provider};
+    let _turn = exclusive().await;
+    let listener = common::bind().await;
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = provider()
+        .client_for(common::config(), &base, UnknownAgents::CreateReader)
+        .await;
+    let server = TestServer::start_on(listener, db.clone(), config).await;
+    let email = format!(
+        "claude.agent.{}@travail.gouv.fr",
+        &uuid::Uuid::new_v4().to_string()[..8]
+    );
+    provider().agent(&email, "Claude", "Agent", true).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    c.goto(&server.url("/login")).await.unwrap();
+    check_both_widths(&browser, "the login page with ProConnect").await;
+    let http = server.client();
+    assert_valid_html(
+        http.get(server.url("/login")).send().await.unwrap(),
+        "the login page with ProConnect",
+    )
+    .await;
+    browser.screenshot("login-proconnect").await;
+    assert!(browser.console_errors().await.is_empty());
+
+    // The button leads to the provider (the content security policy lets the form go there).
+    c.find(Locator::Css("button.fr-connect"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The provider's own form (its field has the same id as ours: wait until we are there).
+    for _ in 0..100 {
+        if c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&provider().issuer)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let field = c.wait().for_element(Locator::Id("email")).await.unwrap();
+    field.send_keys(&email).await.unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_h1("Portefeuille des produits").await;
+    assert!(
+        c.find(Locator::Css("header"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Claude Agent")
+    );
+    check_both_widths(&browser, "the portfolio after a ProConnect login").await;
+
+    // Out of Boussole and of the provider, back on the login page.
+    browser.click_button("Se déconnecter").await;
+    wait_for_path(&browser, "/login").await;
+    assert!(
+        c.find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Vous êtes déconnecté de Boussole et de ProConnect.")
+    );
+    // The provider's own pages (its missing favicon) are not ours to judge.
+    let console: Vec<String> = browser
+        .console_errors()
+        .await
+        .into_iter()
+        .filter(|e| !e.starts_with(&provider().issuer))
+        .collect();
+    assert!(console.is_empty(), "{console:?}");
+
+    // The provider down when an instance first needs it: a French page, with what to do.
+    let listener = common::bind().await;
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = provider()
+        .client_for(common::config(), &base, UnknownAgents::CreateReader)
+        .await;
+    let fresh = TestServer::start_on(listener, db.clone(), config).await;
+    c.goto(&fresh.url("/login")).await.unwrap();
+    provider().down(true).await;
+    c.find(Locator::Css("button.fr-connect"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_h1("ProConnect ne répond pas").await;
+    let error_page = http
+        .post(fresh.url("/login/proconnect"))
+        .form(&[("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    provider().down(false).await;
+    assert_eq!(error_page.status(), reqwest::StatusCode::BAD_GATEWAY);
+    assert_valid_html(error_page, "the ProConnect error page").await;
+    check_both_widths(&browser, "the ProConnect error page").await;
+    browser.screenshot("proconnect-down").await;
+
+    browser.close().await;
+    fresh.stop().await;
+    server.stop().await;
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod oidc;
 pub mod routes;
 
 use std::{net::SocketAddr, sync::LazyLock};
@@ -291,6 +292,11 @@ impl Page {
 }
 
 /// The application on a real socket, for flows that need real cookies and addresses.
+/// A listener on a free port of 127.0.0.1, and its public URL.
+pub async fn bind() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base_url: String,
@@ -304,8 +310,16 @@ impl TestServer {
     }
 
     /// The server with `config` (its address and public URL set here).
-    pub async fn start_with(db: PgPool, mut config: Config) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    pub async fn start_with(db: PgPool, config: Config) -> Self {
+        Self::start_on(bind().await, db, config).await
+    }
+
+    /// The server on `listener` (see `bind`), for a configuration that needs the address first.
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        db: PgPool,
+        mut config: Config,
+    ) -> Self {
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
         config.base_url = base_url.clone();
