@@ -200,13 +200,16 @@ fn oidc(get: &impl Fn(&str) -> Option<String>) -> Result<Option<OidcConfig>, Con
         return Ok(None);
     };
     let issuer = issuer.trim().trim_end_matches('/').to_owned();
-    if url::Url::parse(&issuer).is_err()
-        || !(issuer.starts_with("https://") || issuer.starts_with("http://"))
-    {
+    // Plain HTTP only to this machine (a provider for tests or development).
+    let loopback = url::Url::parse(&issuer).is_ok_and(|u| {
+        u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+    });
+    if url::Url::parse(&issuer).is_err() || !(issuer.starts_with("https://") || loopback) {
         return Err(ConfigError {
             name: "BOUSSOLE_OIDC_ISSUER",
-            reason: "must be the provider's URL, e.g. https://auth.agentconnect.gouv.fr/api/v2"
-                .into(),
+            reason:
+                "must be the provider's https URL, e.g. https://auth.agentconnect.gouv.fr/api/v2"
+                    .into(),
         });
     }
     let scopes = parse(get, "BOUSSOLE_OIDC_SCOPES", OIDC_DEFAULT_SCOPES, |v| {
@@ -365,6 +368,9 @@ mod tests {
             config(&bad).unwrap_err().name,
             "BOUSSOLE_OIDC_UNKNOWN_AGENTS"
         );
+        let mut bad = full.to_vec();
+        bad[1] = ("BOUSSOLE_OIDC_ISSUER", "http://idp.example.gouv.fr");
+        assert_eq!(config(&bad).unwrap_err().name, "BOUSSOLE_OIDC_ISSUER");
         let mut bad = full.to_vec();
         bad.push(("BOUSSOLE_OIDC_SCOPES", "email"));
         assert_eq!(config(&bad).unwrap_err().name, "BOUSSOLE_OIDC_SCOPES");

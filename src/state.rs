@@ -32,8 +32,6 @@ pub struct AppState {
     pub pages: Arc<crate::web::memo::Rendered>,
     /// The OpenID provider (ProConnect), when configured.
     pub oidc: Option<Arc<crate::auth::oidc::Provider>>,
-    /// The `Content-Security-Policy` of every answer.
-    pub csp: axum::http::HeaderValue,
 }
 
 impl axum::extract::FromRef<AppState> for PgPool {
@@ -52,7 +50,6 @@ impl AppState {
                 .map(Arc::new)
         });
         Self {
-            csp: crate::web::security::content_security_policy(&config),
             oidc,
             db,
             config: Arc::new(config),

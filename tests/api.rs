@@ -1170,3 +1170,39 @@ async fn statements(app: &TestApp, key: &str, paths: &[String]) -> Vec<usize> {
     }
     counts
 }
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn the_leadership_lists_are_the_dashboards_filters_and_a_wrong_one_is_said(db: PgPool) {
+    boussole::demo::load(&db, false).await.unwrap();
+    let app = TestApp::new(db.clone());
+    let (mut admin, _) = app.signed_in(Role::Admin).await;
+    let key = create_key(&mut admin, "/admin/cles-api", "Direction", None).await;
+    let all = json_of(&api(&app, "GET", "/api/v1/produits?limit=500", Some(&key), None).await);
+    let total = all["items"].as_array().unwrap().len();
+    for filter in ["roadmap=sans", "vision=a-revoir", "raci=non-valide"] {
+        let page = api(
+            &app,
+            "GET",
+            &format!("/api/v1/produits?limit=500&{filter}"),
+            Some(&key),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{filter}");
+        let some = json_of(&page)["items"].as_array().unwrap().len();
+        assert!(some > 0 && some < total, "{filter}: {some} of {total}");
+    }
+    let wrong = api(
+        &app,
+        "GET",
+        "/api/v1/produits?roadmap=sans-en-cours",
+        Some(&key),
+        None,
+    )
+    .await;
+    let detail = problem(&wrong, StatusCode::BAD_REQUEST)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("sans, fin-30-jours"), "{detail}");
+}

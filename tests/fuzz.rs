@@ -52,10 +52,6 @@ const NO_FORM_ON_ANY_PAGE: &[(&str, &str)] = &[
         "JSON API, not a form: its hostile bodies are in tests/api.rs",
     ),
     (
-        "/login/proconnect",
-        "shown with ProConnect configured only: its hostile input is in tests/proconnect.rs",
-    ),
-    (
         "/admin/utilisateurs/{id}/proconnect",
         "shown with ProConnect configured only: its hostile input is in tests/proconnect.rs",
     ),

@@ -94,6 +94,20 @@ impl Browser<'_> {
                 )
             })
             .collect();
+        // A select sends its chosen option (the first when none is marked).
+        for select in form.select(&Selector::parse("select[name]").unwrap()) {
+            let options: Vec<_> = select.select(&Selector::parse("option").unwrap()).collect();
+            let chosen = options
+                .iter()
+                .find(|o| o.value().attr("selected").is_some())
+                .or(options.first());
+            if let Some(option) = chosen {
+                fields.push((
+                    select.value().attr("name").unwrap().to_owned(),
+                    option.value().attr("value").unwrap_or_default().to_owned(),
+                ));
+            }
+        }
         for (name, value) in changes {
             let field = fields
                 .iter_mut()
@@ -112,24 +126,59 @@ impl Browser<'_> {
         .await
     }
 
+    /// Follows the "S’identifier avec ProConnect" link of the login page at `login`.
+    async fn start(&self, login: &str) -> Answer {
+        let page = self.get(login).await;
+        let href = Html::parse_document(&page.body)
+            .select(&Selector::parse("a.fr-connect").unwrap())
+            .next()
+            .unwrap_or_else(|| panic!("no ProConnect button on {login}"))
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned();
+        self.get(&href).await
+    }
+
     /// Clicks "S'identifier avec ProConnect" on the login page, signs in at the provider as
     /// `email`, and stops at the return address (not yet visited).
     async fn to_return(&self, email: &str) -> String {
-        let started = self
-            .submit(
-                "/login?next=/produits",
-                "form[action='/login/proconnect']",
-                &[],
-            )
-            .await;
+        let started = self.start("/login?next=/produits").await;
         assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
         let authorize = started.location.unwrap();
         assert!(authorize.starts_with(&provider().issuer), "{authorize}");
+        let query: std::collections::HashMap<String, String> = url::Url::parse(&authorize)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(query["code_challenge_method"], "S256");
+        // ProConnect asks for at least 32 characters.
         assert!(
-            authorize.contains("code_challenge_method=S256"),
+            query["state"].len() >= 32 && query["nonce"].len() >= 32,
             "{authorize}"
         );
         sign_in_at_provider(&self.client, authorize, email, &self.server.base_url).await
+    }
+
+    /// Logs out with the header's button; the address of the provider's end-session endpoint
+    /// that the next page goes on to.
+    async fn logout(&self) -> String {
+        let out = self.submit("/", "form[action='/logout']", &[]).await;
+        assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+        let refresh = Html::parse_document(&out.body)
+            .select(&Selector::parse("meta[http-equiv=refresh]").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("content")
+            .unwrap()
+            .to_owned();
+        assert!(
+            out.text("main")
+                .contains("Fermer aussi ma session ProConnect")
+        );
+        refresh.split_once("url=").unwrap().1.to_owned()
     }
 
     async fn visit(&self, url: &str) -> Answer {
@@ -193,9 +242,17 @@ async fn an_agent_logs_in_with_proconnect_and_lands_where_they_were_going(db: Pg
         .await
         .unwrap();
     assert_eq!(role, "reader", "never more than a reader");
+    let (acr, amr): (Option<String>, Vec<String>) =
+        sqlx::query_as("select last_acr, last_amr from user_identities where email = $1")
+            .bind(&email)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(acr.as_deref(), Some("eidas1"));
+    assert_eq!(amr, ["pwd"]);
 
-    // Logged out (through the provider) and in again: the same account, found by its identity.
-    agent.submit("/", "form[action='/logout']", &[]).await;
+    // Logged out and in again: the same account, found by its identity.
+    agent.logout().await;
     let again = agent.login(&email).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     let accounts: i64 = sqlx::query_scalar("select count(*) from users where email = $1")
@@ -244,6 +301,30 @@ async fn an_unknown_agent_is_refused_and_told_whom_to_ask(db: PgPool) {
         .await
         .unwrap();
     assert_eq!(accounts, 1, "no account made");
+
+    // The administrator creates the account, without a password: the next login opens it.
+    let as_admin = browser(&server);
+    as_admin.password_login(&admin.email).await;
+    let form = as_admin.get("/admin/utilisateurs/nouveau").await;
+    assert!(
+        form.text("main")
+            .contains("connexion avec ProConnect uniquement")
+    );
+    let created = as_admin
+        .submit(
+            "/admin/utilisateurs/nouveau",
+            "form[action='/admin/utilisateurs']",
+            &[
+                ("display_name", "Dominique Agent"),
+                ("email", &email),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let landed = agent.login(&email).await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.body);
+    assert!(agent.signed_in_as().await.contains("Dominique Agent"));
     server.stop().await;
 }
 
@@ -362,7 +443,7 @@ async fn a_return_that_is_not_this_logins_is_refused(db: PgPool) {
     let used = browser(&server);
     let first = used.to_return(&email).await;
     assert_eq!(used.visit(&first).await.status, StatusCode::SEE_OTHER);
-    used.submit("/", "form[action='/logout']", &[]).await;
+    used.logout().await;
     let second = used.to_return(&email).await;
     let state = |url: &str| {
         url::Url::parse(url)
@@ -440,9 +521,7 @@ async fn a_provider_down_gets_a_french_page_and_passwords_still_work(db: PgPool)
     let server = app(&db, UnknownAgents::CreateReader).await;
     provider().down(true).await;
     let agent = browser(&server);
-    let down = agent
-        .submit("/login", "form[action='/login/proconnect']", &[])
-        .await;
+    let down = agent.start("/login").await;
     provider().down(false).await;
     assert_eq!(down.status, StatusCode::BAD_GATEWAY);
     assert_eq!(down.text("h1"), "ProConnect ne répond pas");
@@ -459,9 +538,7 @@ async fn logout_goes_through_the_provider(db: PgPool) {
     let email = fresh_agent("Noa", true).await;
     let agent = browser(&server);
     agent.login(&email).await;
-    let out = agent.submit("/", "form[action='/logout']", &[]).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
-    let end_session = out.location.unwrap();
+    let end_session = agent.logout().await;
     assert!(end_session.starts_with(&provider().issuer), "{end_session}");
     let query: Vec<String> = url::Url::parse(&end_session)
         .unwrap()
@@ -488,9 +565,7 @@ async fn logout_goes_through_the_provider(db: PgPool) {
         login.body
     );
     // The provider's session ended too: the next login asks for the agent again.
-    let started = agent
-        .submit("/login", "form[action='/login/proconnect']", &[])
-        .await;
+    let started = agent.start("/login").await;
     let at_provider =
         follow_until(&agent.client, started.location.unwrap(), &server.base_url).await;
     assert!(at_provider.is_err(), "the provider shows its login form");
@@ -525,17 +600,10 @@ async fn without_a_provider_the_login_page_is_the_password_form(db: PgPool) {
     let someone = browser(&server);
     let login = someone.get("/login").await;
     assert!(!login.body.contains("ProConnect"));
-    let answer = Answer::of(
-        someone
-            .client
-            .post(server.url("/login/proconnect"))
-            .form(&[("next", "/")])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        someone.get("/login/proconnect?next=/").await.status,
+        StatusCode::NOT_FOUND
+    );
     server.stop().await;
 }
 
@@ -556,18 +624,14 @@ async fn hostile_input_gets_a_clear_answer_never_a_server_error(db: PgPool) {
     ];
     let someone = browser(&server);
     for value in hostile {
-        // The page to land on after login is one of ours, or the portfolio.
-        let started = someone
-            .submit(
-                "/login",
-                "form[action='/login/proconnect']",
-                &[("next", value)],
-            )
-            .await;
-        assert_eq!(started.status, StatusCode::SEE_OTHER, "{value:.40}");
         // Addresses have a length limit of their own: 8 KB of it stands for a long value.
         let value: String = value.chars().take(4_000).collect();
         let value = value.as_str();
+        // The page to land on after login is one of ours, or the portfolio.
+        let started = someone
+            .start(&format!("/login?next={}", urlencode(value)))
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{value:.40}");
         for query in [
             format!("code={}&state={}", urlencode(value), urlencode(value)),
             format!("error={}&state=", urlencode(value)),
@@ -594,13 +658,7 @@ async fn hostile_input_gets_a_clear_answer_never_a_server_error(db: PgPool) {
     // The landing page of a login is never elsewhere.
     let email = fresh_agent("Lou", true).await;
     let agent = browser(&server);
-    let started = agent
-        .submit(
-            "/login?next=https://evil.example/",
-            "form[action='/login/proconnect']",
-            &[],
-        )
-        .await;
+    let started = agent.start("/login?next=https://evil.example/").await;
     let back = sign_in_at_provider(
         &agent.client,
         started.location.unwrap(),
@@ -629,4 +687,19 @@ async fn hostile_input_gets_a_clear_answer_never_a_server_error(db: PgPool) {
 
 fn urlencode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[sqlx::test(migrator = "boussole::MIGRATOR")]
+async fn a_return_sent_twice_at_once_signs_in_once(db: PgPool) {
+    let _turn = exclusive().await;
+    let server = app(&db, UnknownAgents::CreateReader).await;
+    let email = fresh_agent("Max", true).await;
+    let agent = browser(&server);
+    let back = agent.to_return(&email).await;
+    // The same browser, its session cookie and the same return, twice at the same moment.
+    let (a, b) = tokio::join!(agent.visit(&back), agent.visit(&back));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::BAD_REQUEST]);
+    server.stop().await;
 }

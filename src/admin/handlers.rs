@@ -79,21 +79,28 @@ pub async fn invite_proconnect(
     if state.oidc.is_none() {
         return Err(AppError::NotFound);
     }
-    if !crate::auth::identities::invite(&state.db, &viewer.user, id).await? {
-        return Err(AppError::NotFound);
-    }
-    Flash::success(
-        "Invitation enregistrée : à sa prochaine connexion avec ProConnect sous l’adresse de ce \
-         compte, la personne retrouvera son compte, lié à son identité ProConnect.",
-    )
-    .push(&viewer.session)
-    .await
-    .map_err(session_error)?;
+    use crate::auth::identities::{INVITATION_DAYS, Invitation, invite};
+    let message = match invite(&state.db, &viewer.user, id).await? {
+        Invitation::NotFound => return Err(AppError::NotFound),
+        Invitation::AlreadyLinked => {
+            Flash::error("Ce compte est déjà lié à une identité ProConnect.")
+        }
+        Invitation::Made => Flash::success(format!(
+            "Invitation enregistrée : si la personne se connecte avec ProConnect sous l’adresse de \
+             ce compte dans les {INVITATION_DAYS} jours, elle retrouvera son compte, lié à son \
+             identité ProConnect."
+        )),
+    };
+    message.push(&viewer.session).await.map_err(session_error)?;
     Ok(Redirect::to("/admin/utilisateurs").into_response())
 }
 
-pub async fn new_form(AdminOnly(viewer): AdminOnly) -> AppResult<impl IntoResponse> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    AdminOnly(viewer): AdminOnly,
+) -> AppResult<impl IntoResponse> {
     let page = NewUserPage {
+        proconnect: state.oidc.is_some(),
         layout: viewer.layout.in_section("admin"),
         email: String::new(),
         display_name: String::new(),
@@ -137,17 +144,26 @@ pub async fn create(
     if role.is_none() {
         errors.insert("role", "Choisissez un rôle dans la liste.".into());
     }
-    if let Err(message) = model::check_password_policy(&form.password) {
+    // With ProConnect, no password: the account is for ProConnect only.
+    let proconnect_only = state.oidc.is_some() && form.password.is_empty();
+    if !proconnect_only && let Err(message) = model::check_password_policy(&form.password) {
         errors.insert("password", message);
     }
 
     if let (Some(email), Some(role), true) = (&email, role, errors.is_empty()) {
-        let hash = state.hasher.hash(form.password.clone()).await?;
+        let hash = if proconnect_only {
+            crate::auth::identities::NO_PASSWORD.to_owned()
+        } else {
+            state.hasher.hash(form.password.clone()).await?
+        };
         match db::create_user(&state.db, email, display_name, role, &hash)
             .await
             .unless_violates("users_email_key")?
         {
-            Some(_) => {
+            Some(id) => {
+                if proconnect_only {
+                    crate::auth::identities::invite(&state.db, &viewer.user, id).await?;
+                }
                 Flash::success(format!("Le compte de {display_name} a été créé."))
                     .push(&viewer.session)
                     .await
@@ -170,6 +186,7 @@ pub async fn create(
         role: form.role,
         roles: Role::ALL,
         errors,
+        proconnect: state.oidc.is_some(),
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

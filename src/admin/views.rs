@@ -40,6 +40,9 @@ pub struct NewUserPage {
     pub role: String,
     pub roles: &'static [Role],
     pub errors: FieldErrors,
+    /// With ProConnect, the password may stay empty: the account then logs in with ProConnect
+    /// only, invited to be linked at its first login.
+    pub proconnect: bool,
 }
 
 crate::impl_page!(UsersPage, NewUserPage);

@@ -60,14 +60,62 @@ pub struct FilterParams {
     archives: Option<String>,
     /// Words of the product's name or description.
     q: Option<String>,
-    /// `incomplete`, `a-revoir` (repeatable).
+    /// Vision incomplete, or due for review (repeatable).
+    #[param(inline, value_type = Option<Vec<VisionFilter>>)]
     vision: Option<Vec<String>>,
-    /// `en-retard`, `a-surveiller`, `obsolete`, `sans` (repeatable).
+    /// An indicator late, or without a recent measurement (repeatable).
+    #[param(inline, value_type = Option<Vec<IndicatorFilter>>)]
     indicateurs: Option<Vec<String>>,
-    /// `sans-en-cours`, `fin-30-jours`… (repeatable).
+    /// No current roadmap, or the current one ends within 30 days (repeatable).
+    #[param(inline, value_type = Option<Vec<RoadmapFilter>>)]
     roadmap: Option<Vec<String>>,
-    /// `non-valide` (repeatable).
+    /// A RACI problem; `non-valide` is any of the first three (repeatable).
+    #[param(inline, value_type = Option<Vec<RaciFilter>>)]
     raci: Option<Vec<String>>,
+}
+
+// The health filters' values, for the document (the handler checks them in
+// `check_health_filters`, against the dashboard's own codes).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum VisionFilter {
+    #[schema(rename = "incomplete")]
+    Incomplete,
+    #[schema(rename = "a-revoir")]
+    Due,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum IndicatorFilter {
+    #[schema(rename = "en-retard")]
+    Late,
+    #[schema(rename = "obsoletes")]
+    Stale,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum RoadmapFilter {
+    #[schema(rename = "sans")]
+    NoneCurrent,
+    #[schema(rename = "fin-30-jours")]
+    Ending,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum RaciFilter {
+    #[schema(rename = "aucun-a")]
+    NoA,
+    #[schema(rename = "plusieurs-a")]
+    SeveralA,
+    #[schema(rename = "aucun-r")]
+    NoR,
+    #[schema(rename = "absente")]
+    Missing,
+    #[schema(rename = "non-valide")]
+    Invalid,
 }
 
 impl PageQuery {
@@ -137,7 +185,7 @@ fn with_next_link(uri: &Uri, next: Option<&str>, response: impl IntoResponse) ->
     params(PageQuery, FilterParams),
     responses(
         (status = 200, description = "Une page de produits ; la suivante dans l’en-tête Link", body = ProductPage),
-        (status = 400, description = "Paramètre de page incorrect", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Paramètre de page ou valeur de filtre incorrects", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Clé manquante ou non valide", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Trop de requêtes", body = Problem, content_type = "application/problem+json"),
     ),
@@ -152,6 +200,7 @@ pub async fn products(
     let mut query: DashboardQuery =
         serde_html_form::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
     query.mes.clear();
+    check_health_filters(&query)?;
     let filters = Filters::parse(&query);
     let today = today();
     let all = portfolio_rows(&state, today).await?;
@@ -169,6 +218,37 @@ pub async fn products(
         .map(ProductSummary::of)
         .collect();
     Ok(page(&uri, items, limit, |p| p.slug.clone()))
+}
+
+/// The pages forgive an unknown filter value (an old bookmark still opens); a program is told.
+fn check_health_filters(query: &DashboardQuery) -> ApiResult<()> {
+    use portfolio::model::Concern;
+    for (key, values) in [
+        ("vision", &query.vision),
+        ("indicateurs", &query.indicateurs),
+        ("roadmap", &query.roadmap),
+        ("raci", &query.raci),
+    ] {
+        let mut known: Vec<&str> = Concern::ALL
+            .iter()
+            .filter(|c| c.key() == key)
+            .map(|c| c.code())
+            .collect();
+        if key == "raci" {
+            known.push("non-valide");
+        }
+        if let Some(bad) = values.iter().find(|v| !known.contains(&v.trim())) {
+            return Err(Problem::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                format!(
+                    "Le filtre « {key} » n’accepte pas « {} » : valeurs possibles : {}.",
+                    bad.chars().take(40).collect::<String>(),
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn page(

@@ -19,7 +19,7 @@ pub struct Account {
     pub has_password: bool,
     /// The last ProConnect login of a linked account, and the `acr` it came with.
     pub proconnect: Option<(DateTime<Utc>, Option<String>)>,
-    /// When an administrator invited it to be linked to ProConnect, if pending.
+    /// When an administrator invited it to be linked to ProConnect, while the invitation holds.
     pub invited_at: Option<DateTime<Utc>>,
 }
 
@@ -219,14 +219,17 @@ pub async fn list_accounts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Account>
                   (select count(*) from login_failures f
                    where f.email = lower(u.email)
                      and f.attempted_at > now() - make_interval(mins => $1)) as "recent_failures!",
-                  u.password_hash <> $2 as "has_password!", u.identity_invited_at,
+                  u.password_hash <> $2 as "has_password!",
+                  case when u.identity_invited_at > now() - make_interval(days => $3)
+                       then u.identity_invited_at end as identity_invited_at,
                   i.last_login_at as "proconnect_at?", i.last_acr
            from users u
            left join lateral (select last_login_at, last_acr from user_identities
                               where user_id = u.id order by last_login_at desc limit 1) i on true
            order by u.active desc, u.display_name collate "fr-x-icu""#,
         THROTTLE_WINDOW_MINUTES,
-        super::identities::NO_PASSWORD
+        super::identities::NO_PASSWORD,
+        super::identities::INVITATION_DAYS
     )
     .fetch_all(db)
     .await?;
@@ -338,4 +341,29 @@ pub async fn admin_contacts(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(String
         .into_iter()
         .map(|r| (r.display_name, r.email))
         .collect())
+}
+
+/// Records a ProConnect login's `state` (its SHA-256) as started, and forgets those older than
+/// the lifetime of a login.
+pub async fn remember_login_state(db: impl PgExecutor<'_>, state_hash: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "with old as (delete from oidc_logins where started_at < now() - interval '10 minutes')
+         insert into oidc_logins (state_hash) values ($1) on conflict do nothing",
+        state_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes a started login's `state` out: true once, for a login started less than 10 minutes ago.
+pub async fn take_login_state(db: impl PgExecutor<'_>, state_hash: &str) -> sqlx::Result<bool> {
+    let taken = sqlx::query_scalar!(
+        "delete from oidc_logins where state_hash = $1 and started_at > now() - interval '10 minutes'
+         returning 1",
+        state_hash
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(taken.is_some())
 }

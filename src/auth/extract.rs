@@ -42,6 +42,15 @@ pub struct SessionAuth {
 /// the login is worthless after it).
 pub async fn start_session(session: &Session, user_id: Uuid) -> AppResult<()> {
     session.cycle_id().await.map_err(session_error)?;
+    // Nothing of an earlier login carries over (a ProConnect id_token would name someone else
+    // to the provider at logout).
+    for key in [
+        super::proconnect::PENDING_KEY,
+        super::proconnect::ID_TOKEN_KEY,
+        super::proconnect::LOGOUT_STATE_KEY,
+    ] {
+        session.remove_value(key).await.map_err(session_error)?;
+    }
     session
         .insert(
             AUTH_KEY,

@@ -10,7 +10,7 @@ use super::{
     oidc::Agent,
 };
 use crate::{
-    audit::{self, Action, Entity, db::Actor, model::subject},
+    audit::{self, Action, Entity, FieldChange, db::Actor, model::subject},
     config::UnknownAgents,
     error::AppResult,
 };
@@ -34,6 +34,9 @@ pub enum Refusal {
     /// The provider does not vouch for the e-mail (or gave none).
     EmailNotVerified,
 }
+
+/// An invitation to link ProConnect is taken within this many days, or not at all.
+pub const INVITATION_DAYS: i32 = 7;
 
 /// Stands for accounts that have no password: no PHC string, so no password ever matches.
 pub const NO_PASSWORD: &str = "!proconnect";
@@ -85,9 +88,10 @@ async fn attempt(db: &PgPool, agent: &Agent, unknown: UnknownAgents) -> AppResul
     };
     let existing = sqlx::query!(
         r#"select id, email, display_name, role as "role: Role", active,
-                  identity_invited_at is not null as "invited!"
+                  coalesce(identity_invited_at > now() - make_interval(days => $2), false) as "invited!"
            from users where lower(email) = lower($1) for update"#,
-        email
+        email,
+        INVITATION_DAYS
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -113,7 +117,7 @@ async fn attempt(db: &PgPool, agent: &Agent, unknown: UnknownAgents) -> AppResul
             )
             .execute(&mut *tx)
             .await?;
-            record(&mut tx, &user, Action::IdentityLink).await?;
+            record(&mut tx, &user, Action::IdentityLink, agent).await?;
             user
         }
         Some(_) => return Ok(Some(Outcome::Refused(Refusal::NotLinked))),
@@ -143,7 +147,7 @@ async fn attempt(db: &PgPool, agent: &Agent, unknown: UnknownAgents) -> AppResul
                 role: Role::Reader,
             };
             link(&mut tx, agent, &user).await?;
-            record(&mut tx, &user, Action::AccountCreate).await?;
+            record(&mut tx, &user, Action::AccountCreate, agent).await?;
             user
         }
     };
@@ -152,18 +156,23 @@ async fn attempt(db: &PgPool, agent: &Agent, unknown: UnknownAgents) -> AppResul
 }
 
 /// The audit trail's entry of what the agent's login did to their account.
-async fn record(tx: &mut sqlx::PgConnection, user: &User, action: Action) -> sqlx::Result<()> {
-    let subject = subject("Compte", &user.email);
-    audit::db::record_by(
-        tx,
-        &Actor::user(user),
-        None,
-        Entity::Account,
-        user.id,
-        action,
-        &[subject],
-    )
-    .await
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    user: &User,
+    action: Action,
+    agent: &Agent,
+) -> sqlx::Result<()> {
+    let changes = [
+        subject("Compte", &user.email),
+        FieldChange {
+            field: "identity".into(),
+            label: "Identité ProConnect".into(),
+            before: String::new(),
+            after: format!("{} (émetteur {})", agent.subject, agent.issuer),
+        },
+    ];
+    let actor = Actor::user(user);
+    audit::db::record_by(tx, &actor, None, Entity::Account, user.id, action, &changes).await
 }
 
 async fn link(tx: &mut sqlx::PgConnection, agent: &Agent, user: &User) -> sqlx::Result<()> {
@@ -199,21 +208,41 @@ fn display_name(agent: &Agent, email: &str) -> String {
     }
 }
 
-/// An administrator invites an account to be linked at its first ProConnect login; `false` when
-/// the account does not exist.
-pub async fn invite(db: &PgPool, admin: &User, id: uuid::Uuid) -> AppResult<bool> {
+/// What an invitation to link ProConnect came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invitation {
+    Made,
+    /// The account is linked already: one identity per account.
+    AlreadyLinked,
+    NotFound,
+}
+
+/// An administrator invites an account to be linked at its next ProConnect login (within
+/// `INVITATION_DAYS`).
+pub async fn invite(db: &PgPool, admin: &User, id: uuid::Uuid) -> AppResult<Invitation> {
     let mut tx = db.begin().await?;
-    let email = sqlx::query_scalar!(
-        "update users set identity_invited_at = now(), identity_invited_by = $2, updated_at = now()
-         where id = $1 returning email",
-        id,
-        admin.id
+    let row = sqlx::query!(
+        r#"select email, exists (select 1 from user_identities i where i.user_id = u.id) as "linked!"
+           from users u where id = $1 for update"#,
+        id
     )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(email) = email else {
-        return Ok(false);
+    let Some(row) = row else {
+        return Ok(Invitation::NotFound);
     };
+    if row.linked {
+        return Ok(Invitation::AlreadyLinked);
+    }
+    let email = row.email;
+    sqlx::query!(
+        "update users set identity_invited_at = now(), identity_invited_by = $2, updated_at = now()
+         where id = $1",
+        id,
+        admin.id
+    )
+    .execute(&mut *tx)
+    .await?;
     audit::db::record_by(
         &mut tx,
         &Actor::user(admin),
@@ -225,5 +254,5 @@ pub async fn invite(db: &PgPool, admin: &User, id: uuid::Uuid) -> AppResult<bool
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Invitation::Made)
 }

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(handlers::login_form).post(handlers::login))
         .route("/logout", axum::routing::post(handlers::logout))
-        .route("/login/proconnect", axum::routing::post(proconnect::start))
+        .route("/login/proconnect", get(proconnect::start))
         .route("/login/proconnect/retour", get(proconnect::callback))
         .route("/logout/proconnect/retour", get(proconnect::logout_return))
         .route(

@@ -36,8 +36,14 @@ const CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(60);
 const MAX_TOKEN_AGE: chrono::Duration = chrono::Duration::minutes(10);
 /// A login started and not finished within this delay starts again.
 pub const PENDING_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
-/// Calls to the provider give up after this long: its page says it is unavailable.
-const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Each call to the provider gives up after this long, and a whole return after `RETURN_TIMEOUT`
+/// (under the request timeout): the page then says the provider is unavailable.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+pub const RETURN_TIMEOUT: Duration = Duration::from_secs(20);
+/// Random bytes of `state` and `nonce`: 43 characters, as ProConnect asks at least 32.
+const SECRET_BYTES: u32 = 32;
+/// ProConnect says how the agent authenticated (`amr`) only when asked.
+const CLAIMS_REQUEST: &str = r#"{"id_token":{"amr":{"essential":true}}}"#;
 
 /// What the pre-login session remembers between the authorization request and the return.
 #[derive(Serialize, Deserialize, Clone)]
@@ -52,7 +58,7 @@ pub struct Pending {
 }
 
 /// The agent the provider vouched for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Agent {
     pub issuer: String,
     pub subject: String,
@@ -65,6 +71,18 @@ pub struct Agent {
     pub amr: Vec<String>,
     /// Kept in the session for the end-session request's `id_token_hint`.
     pub id_token: String,
+}
+
+/// Never prints the id_token.
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("acr", &self.acr)
+            .field("amr", &self.amr)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a login through the provider did not go through.
@@ -226,11 +244,13 @@ impl Provider {
         let metadata = self.metadata(false).await?;
         let client = self.client(&metadata);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = client.authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        );
+        let mut request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                || CsrfToken::new_random_len(SECRET_BYTES),
+                || Nonce::new_random_len(SECRET_BYTES),
+            )
+            .add_extra_param("claims", CLAIMS_REQUEST);
         for scope in self.config.scopes.iter().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.clone()));
         }
@@ -245,8 +265,14 @@ impl Provider {
         Ok((url.to_string(), pending))
     }
 
-    /// Exchanges the code, checks the id_token and reads the userinfo.
+    /// Exchanges the code, checks the id_token and reads the userinfo, within `RETURN_TIMEOUT`.
     pub async fn finish(&self, code: String, pending: &Pending) -> Result<Agent, Failure> {
+        tokio::time::timeout(RETURN_TIMEOUT, self.exchange(code, pending))
+            .await
+            .unwrap_or(Err(Failure::Unavailable))
+    }
+
+    async fn exchange(&self, code: String, pending: &Pending) -> Result<Agent, Failure> {
         let metadata = self.metadata(false).await?;
         let client = self.client(&metadata);
         let response = client
@@ -281,6 +307,13 @@ impl Provider {
             }
             other => (other?, metadata),
         };
+        // One audience is checked by the crate; an authorized party, when named, must be us.
+        if claims
+            .authorized_party()
+            .is_some_and(|azp| azp.as_str() != self.config.client_id)
+        {
+            return Err(Failure::Token(TokenCheck::Audience));
+        }
         let subject = claims.subject().clone();
         let acr = claims.auth_context_ref().map(|a| a.as_str().to_owned());
         let amr = claims
@@ -308,7 +341,14 @@ impl Provider {
                     Failure::Unavailable
                 }
                 other => {
-                    tracing::warn!(error = %other, "userinfo refused");
+                    // The kind only: some messages quote the subjects.
+                    let kind = match other {
+                        UserInfoError::ClaimsVerification(_) => "claims",
+                        UserInfoError::Parse(_) => "parse",
+                        UserInfoError::Response(..) => "response",
+                        _ => "other",
+                    };
+                    tracing::warn!(kind, "userinfo refused");
                     Failure::Token(TokenCheck::UserInfo)
                 }
             })?;
@@ -384,7 +424,7 @@ impl Provider {
         let hint: openidconnect::core::CoreIdToken = id_token
             .parse()
             .map_err(|_| Failure::Token(TokenCheck::Missing))?;
-        let state = CsrfToken::new_random();
+        let state = CsrfToken::new_random_len(SECRET_BYTES);
         let url = LogoutRequest::from(endpoint)
             .set_id_token_hint(&hint)
             .set_client_id(ClientId::new(self.config.client_id.clone()))

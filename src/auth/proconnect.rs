@@ -12,42 +12,45 @@ use serde::Deserialize;
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
-    web::{Flash, Form, Query, local_path},
+    web::{Flash, Layout, Query, local_path},
 };
 
 use super::{
     extract::{MaybeViewer, session_error, start_session},
     identities::{self, Outcome, Refusal},
     oidc::{self, Failure, PENDING_LIFETIME, Pending},
-    views::ProConnectErrorPage,
+    views::{LeavingPage, ProConnectErrorPage},
 };
 
 /// The login in progress, between the button and the return.
-const PENDING_KEY: &str = "proconnect_pending";
+pub const PENDING_KEY: &str = "proconnect_pending";
 /// The id_token of a ProConnect session, for the end-session request.
 pub const ID_TOKEN_KEY: &str = "proconnect_id_token";
 /// The `state` of the end-session request, checked at its return.
-const LOGOUT_STATE_KEY: &str = "proconnect_logout";
+pub const LOGOUT_STATE_KEY: &str = "proconnect_logout";
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct StartForm {
+pub struct StartQuery {
     next: String,
 }
 
-/// The button: a new login at the provider, bound to this browser's session.
+/// The button: a new login at the provider, bound to this browser's session. A link, not a
+/// form: the way to the provider and back may pass through other sites (the agent's identity
+/// provider), which a form's `form-action` policy would stop.
 pub async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
     viewer: MaybeViewer,
-    Form(form): Form<StartForm>,
+    Query(query): Query<StartQuery>,
 ) -> AppResult<Response> {
     let provider = state.oidc.as_ref().ok_or(AppError::NotFound)?;
-    let next = local_path(&form.next).unwrap_or("/").to_owned();
+    let next = local_path(&query.next).unwrap_or("/").to_owned();
     let (url, pending) = match provider.start(next).await {
         Ok(started) => started,
         Err(failure) => return Ok(failure_page(&viewer, &headers, failure)),
     };
+    super::db::remember_login_state(&state.db, &state_hash(&pending.state)).await?;
     viewer
         .session
         .insert(PENDING_KEY, pending)
@@ -87,6 +90,11 @@ pub async fn callback(
     }) else {
         return Ok(failure_page(&viewer, &headers, Failure::WrongState));
     };
+    // The session says this browser started it; the database, that nobody used it yet (two
+    // returns of the same browser at once: one goes on).
+    if !super::db::take_login_state(&state.db, &state_hash(&pending.state)).await? {
+        return Ok(failure_page(&viewer, &headers, Failure::WrongState));
+    }
     if !query.iss.is_empty() && query.iss != provider.issuer() {
         // An answer from another provider than the one this login went to (a mix-up).
         return Ok(failure_page(&viewer, &headers, Failure::WrongState));
@@ -141,7 +149,13 @@ pub async fn logout(state: &AppState, viewer: MaybeViewer) -> AppResult<Response
                     .insert(LOGOUT_STATE_KEY, logout_state)
                     .await
                     .map_err(session_error)?;
-                return Ok(Redirect::to(&url).into_response());
+                // A page that goes on to the provider, rather than a redirect: the logout form's
+                // `form-action` policy would stop the provider's own redirects to other sites.
+                let page = LeavingPage {
+                    layout: Layout::new(&state.assets, None, Vec::new()),
+                    url,
+                };
+                return Ok(page.into_response());
             }
             Ok(None) => {}
             Err(failure) => {
@@ -194,6 +208,14 @@ pub async fn logout_return(
     Ok(Redirect::to("/login").into_response())
 }
 
+fn state_hash(state: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
@@ -220,8 +242,9 @@ impl Refusal {
             Self::Unknown => (
                 "Vous n’avez pas de compte Boussole",
                 format!(
-                    "ProConnect vous a bien identifié ({email}), mais aucun compte Boussole n’est lié à votre identité. \
-                     Demandez à un administrateur de Boussole de vous créer un compte, puis reconnectez-vous avec ProConnect."
+                    "Votre identité ProConnect ({email}) est reconnue, mais aucun compte Boussole n’y est lié. \
+                     Demandez à un administrateur de Boussole de vous créer un compte à cette adresse, puis \
+                     reconnectez-vous avec ProConnect."
                 ),
             ),
             Self::NotLinked => (
@@ -229,13 +252,13 @@ impl Refusal {
                 format!(
                     "Un compte Boussole existe à l’adresse {email}, mais il n’est pas lié à votre identité ProConnect. \
                      Boussole ne lie jamais un compte sur la seule adresse électronique : demandez à un administrateur \
-                     de Boussole de l’inviter à se lier à ProConnect, puis reconnectez-vous. \
-                     En attendant, vous pouvez vous connecter avec votre mot de passe."
+                     de Boussole d’inviter votre compte à se lier à ProConnect, puis reconnectez-vous. \
+                     En attendant, si votre compte a un mot de passe, vous pouvez vous connecter avec celui-ci."
                 ),
             ),
             Self::Deactivated => (
                 "Ce compte est désactivé",
-                "Un administrateur de Boussole a désactivé ce compte : adressez-vous à lui pour qu’il le réactive."
+                "Un administrateur de Boussole a désactivé ce compte : adressez-vous à un administrateur pour le faire réactiver."
                     .into(),
             ),
             Self::EmailNotVerified => (
@@ -256,12 +279,13 @@ impl Failure {
             Self::Unavailable => (
                 "ProConnect ne répond pas",
                 "Boussole n’a pas pu joindre ProConnect ou n’a pas compris sa réponse. Réessayez dans quelques \
-                 minutes ; si vous avez un mot de passe Boussole, vous pouvez vous connecter avec en attendant.",
+                 minutes ; si vous avez un mot de passe Boussole, vous pouvez l’utiliser pour vous connecter \
+                 en attendant.",
             ),
             Self::WrongState => (
                 "Cette connexion a expiré ou a déjà servi",
-                "Le retour de ProConnect ne correspond pas à une connexion commencée dans ce navigateur il y a \
-                 moins de dix minutes, ou il a déjà été utilisé. Recommencez la connexion.",
+                "Cette connexion a été commencée dans un autre navigateur ou il y a plus de dix minutes, ou \
+                 elle a déjà servi. Recommencez la connexion.",
             ),
             Self::CodeRefused => (
                 "ProConnect n’a pas confirmé la connexion",
@@ -269,7 +293,7 @@ impl Failure {
             ),
             Self::Token(_) => (
                 "La connexion n’a pas pu être vérifiée",
-                "La réponse de ProConnect n’a pas passé les contrôles de Boussole (signature, émetteur, \
+                "La réponse de ProConnect n’a pas satisfait aux contrôles de Boussole (signature, émetteur, \
                  destinataire, validité). Recommencez ; si cela se reproduit, transmettez l’identifiant \
                  ci-dessous à l’équipe de Boussole.",
             ),

@@ -79,4 +79,12 @@ impl ProConnectErrorPage {
     }
 }
 
-crate::impl_page!(LoginPage, PasswordPage, ProConnectErrorPage);
+/// The way out through the provider's end-session endpoint, after the Boussole session ended.
+#[derive(Template)]
+#[template(path = "auth/proconnect_logout.html")]
+pub struct LeavingPage {
+    pub layout: Layout,
+    pub url: String,
+}
+
+crate::impl_page!(LoginPage, PasswordPage, ProConnectErrorPage, LeavingPage);

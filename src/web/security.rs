@@ -15,23 +15,6 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
                    form-action 'self'; frame-ancestors 'none'";
 
-/// The policy of every answer. With ProConnect, the login button's and the logout's forms
-/// lead (by redirect) to the provider, which `form-action` must then allow.
-pub fn content_security_policy(config: &crate::config::Config) -> HeaderValue {
-    let provider = config
-        .oidc
-        .as_ref()
-        .and_then(|oidc| origin_of(&oidc.issuer));
-    match provider {
-        Some(origin) => HeaderValue::from_str(&CSP.replace(
-            "form-action 'self'",
-            &format!("form-action 'self' {origin}"),
-        ))
-        .unwrap_or(HeaderValue::from_static(CSP)),
-        None => HeaderValue::from_static(CSP),
-    }
-}
-
 /// Sets the security headers; pages (everything but static files) are never cached, since
 /// most show data that depends on who is signed in.
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -39,7 +22,10 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     let is_share_link = request.uri().path().starts_with("/r/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, state.csp.clone());
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -54,6 +54,10 @@ const NOT_LINKED: &[(&str, &str)] = &[
     ("/api/v1/indicateurs/{id}", "JSON API (tests/api.rs)"),
     ("/api/v1/{*rest}", "the JSON API's 404 (tests/api.rs)"),
     (
+        "/login/proconnect",
+        "ProConnect's button, on the login page when configured (tests/proconnect.rs, browser journey)",
+    ),
+    (
         "/login/proconnect/retour",
         "ProConnect's return, reached from the provider (tests/proconnect.rs, browser journey)",
     ),

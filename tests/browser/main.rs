@@ -1309,7 +1309,7 @@ async fn an_agent_signs_in_with_proconnect_and_out_through_it(db: PgPool) {
     assert!(browser.console_errors().await.is_empty());
 
     // The button leads to the provider (the content security policy lets the form go there).
-    c.find(Locator::Css("button.fr-connect"))
+    c.find(Locator::Css("a.fr-connect"))
         .await
         .unwrap()
         .click()
@@ -1377,7 +1377,7 @@ async fn an_agent_signs_in_with_proconnect_and_out_through_it(db: PgPool) {
     let fresh = TestServer::start_on(listener, db.clone(), config).await;
     c.goto(&fresh.url("/login")).await.unwrap();
     provider().down(true).await;
-    c.find(Locator::Css("button.fr-connect"))
+    c.find(Locator::Css("a.fr-connect"))
         .await
         .unwrap()
         .click()
@@ -1385,8 +1385,7 @@ async fn an_agent_signs_in_with_proconnect_and_out_through_it(db: PgPool) {
         .unwrap();
     browser.wait_h1("ProConnect ne répond pas").await;
     let error_page = http
-        .post(fresh.url("/login/proconnect"))
-        .form(&[("next", "/")])
+        .get(fresh.url("/login/proconnect?next=/"))
         .send()
         .await
         .unwrap();
