@@ -606,6 +606,38 @@ async fn bad_bodies_get_a_problem_naming_the_field(db: PgPool) {
             "{body:.80}: {pointers:?}"
         );
     }
+    // Every measurement that does not read is named, not only the first; a bare list is told
+    // the shape of the body.
+    let answer = api(
+        &app,
+        "POST",
+        &url,
+        Some(&key),
+        Some(json!({"measurements": [
+            {"date": "hier", "value": 1},
+            {"date": day(1), "value": 2},
+            {"date": day(2), "value": "x"},
+            {"value": 3}
+        ]})),
+    )
+    .await;
+    assert_eq!(
+        pointer_of(&answer),
+        [
+            "/measurements/0/date",
+            "/measurements/2/value",
+            "/measurements/3"
+        ]
+    );
+    let bare = api(
+        &app,
+        "POST",
+        &url,
+        Some(&key),
+        Some(json!([{"date": day(1), "value": 1}])),
+    )
+    .await;
+    assert_eq!(pointer_of(&bare), [""]);
     let too_many: Vec<Value> = (0..1001)
         .map(|n| json!({"date": day(n + 1), "value": n}))
         .collect();

@@ -197,7 +197,7 @@ impl Caller {
                 "Cette clé ne peut envoyer des mesures qu’aux indicateurs de son produit.",
             )),
             (Scope::Read, _) => Err(Problem::forbidden(
-                "Cette clé est en lecture seule : créez une clé « lecture et envoi de mesures » pour envoyer des mesures.",
+                "Cette clé est en lecture seule : créez une clé « Lecture, envoi de mesures et définition des indicateurs » pour envoyer des mesures.",
             )),
         }
     }

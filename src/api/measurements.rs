@@ -121,10 +121,11 @@ pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(batch): Json<MeasurementBatch>,
+    Json(body): Json<serde_json::Value>,
 ) -> ApiResult<JsonBody<BatchOutcome>> {
     let (id, product, name, unit) = super::read::indicator_of(&state, &caller, &id).await?;
     caller.writes(product)?;
+    let batch = read_batch(body).map_err(Problem::invalid)?;
     let points = check(batch, today()).map_err(Problem::invalid)?;
     let mut change = Change::begin(&state.db, product, caller.actor.clone()).await?;
     let stored = db::upsert_measurements(change.tx(), id, &points).await?;
@@ -163,6 +164,52 @@ pub async fn push(
         .await?;
     change.commit().await?;
     Ok(JsonBody(outcome))
+}
+
+/// The body as a batch, each measurement read on its own: every one that does not read is named.
+fn read_batch(body: serde_json::Value) -> Result<MeasurementBatch, Vec<InvalidField>> {
+    let shape = || {
+        vec![InvalidField::new(
+            "",
+            "Envoyez un objet de la forme {\"measurements\": [{\"date\": \"AAAA-MM-JJ\", \"value\": 12}]}.",
+        )]
+    };
+    let serde_json::Value::Object(mut fields) = body else {
+        return Err(shape());
+    };
+    let mut errors: Vec<InvalidField> = fields
+        .keys()
+        .filter(|k| *k != "measurements")
+        .map(|k| {
+            InvalidField::new(
+                format!("/{k}"),
+                "Valeur refusée : champ inconnu : retirez-le.",
+            )
+        })
+        .collect();
+    let items = match fields.remove("measurements") {
+        Some(serde_json::Value::Array(items)) => items,
+        Some(_) => {
+            errors.push(InvalidField::new(
+                "/measurements",
+                "Valeur refusée : une liste est attendue.",
+            ));
+            return Err(errors);
+        }
+        None => return Err(shape()),
+    };
+    let mut measurements = Vec::with_capacity(items.len());
+    for (n, value) in items.into_iter().enumerate() {
+        match super::problem::item::<MeasurementInput>(value, &format!("/measurements/{n}")) {
+            Ok(measurement) => measurements.push(measurement),
+            Err(error) => errors.push(error),
+        }
+    }
+    if errors.is_empty() {
+        Ok(MeasurementBatch { measurements })
+    } else {
+        Err(errors)
+    }
 }
 
 fn describe(value: f64, comment: &str, unit: &str) -> String {

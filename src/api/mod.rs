@@ -31,7 +31,7 @@ pub const PREFIX: &str = "/api/v1";
     info(
         title = "API de Boussole",
         version = "1",
-        description = "Lire le portefeuille des produits numériques et envoyer les mesures des indicateurs. Chaque requête porte une clé d’API dans l’en-tête `Authorization: Bearer …` : une clé de produit, créée par ses éditeurs sur la page « Clés d’API » du produit (lecture, ou lecture et envoi de mesures), ou une clé du portefeuille, créée par un administrateur (lecture seule). Les erreurs suivent la RFC 9457 (`application/problem+json`)."
+        description = "Lire le portefeuille des produits numériques et envoyer les mesures des indicateurs. Chaque requête porte une clé d’API dans l’en-tête `Authorization: Bearer …` : une clé de produit, créée par ses éditeurs sur la page « Clés d’API » du produit (« Lecture », ou « Lecture, envoi de mesures et définition des indicateurs »), ou une clé du portefeuille, créée par un administrateur (lecture seule). Les erreurs suivent la RFC 9457 (`application/problem+json`)."
     ),
     servers((url = "/api/v1")),
     paths(

@@ -239,6 +239,17 @@ fn malformed(error: &serde_json::Error) -> Problem {
     )
 }
 
+/// One item of a list, read on its own so that every bad item of the list is named (the whole
+/// body at once stops at the first): the item at `at` (a JSON pointer), or what is wrong in it.
+pub fn item<T: DeserializeOwned>(value: serde_json::Value, at: &str) -> Result<T, InvalidField> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        InvalidField::new(
+            format!("{at}{}", pointer(error.path())),
+            format!("Valeur refusée : {}.", french(error.inner())),
+        )
+    })
+}
+
 /// The JSON pointer of a serde path: `measurements[3].date` → `/measurements/3/date`.
 fn pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;

@@ -211,12 +211,18 @@ impl Provider {
         }
         let issuer =
             IssuerUrl::new(self.config.issuer.clone()).map_err(|_| Failure::Unavailable)?;
-        let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
-            .await
-            .map_err(|error| {
+        let metadata = match ProviderMetadataWithLogout::discover_async(issuer, &self.http).await {
+            Ok(metadata) => metadata,
+            Err(error) => {
                 tracing::warn!(%error, "OpenID provider discovery failed");
-                Failure::Unavailable
-            })?;
+                // An hour-old document still serves while the provider's is unreachable (not
+                // for an unknown key: that one needs the provider's keys of now).
+                return match (&*self.metadata.read().await, fresh) {
+                    (Some((kept, _)), false) => Ok(Arc::clone(kept)),
+                    _ => Err(Failure::Unavailable),
+                };
+            }
+        };
         let metadata = Arc::new(metadata);
         *self.metadata.write().await = Some((Arc::clone(&metadata), Instant::now()));
         Ok(metadata)
