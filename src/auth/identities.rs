@@ -120,7 +120,21 @@ async fn attempt(db: &PgPool, agent: &Agent, unknown: UnknownAgents) -> AppResul
             record(&mut tx, &user, Action::IdentityLink, agent).await?;
             user
         }
-        Some(_) => return Ok(Some(Outcome::Refused(Refusal::NotLinked))),
+        Some(_) => {
+            // A first login of the same agent may have linked the account between our first
+            // read and this one (its row is locked now): read again from the start.
+            let linked_meanwhile = sqlx::query_scalar!(
+                r#"select exists (select 1 from user_identities where issuer = $1 and subject = $2) as "linked!""#,
+                agent.issuer,
+                agent.subject
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            if linked_meanwhile {
+                return Ok(None);
+            }
+            return Ok(Some(Outcome::Refused(Refusal::NotLinked)));
+        }
         None if unknown == UnknownAgents::Refuse => {
             return Ok(Some(Outcome::Refused(Refusal::Unknown)));
         }
